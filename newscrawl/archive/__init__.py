@@ -1,0 +1,1 @@
+"""Archived copies of articles in the format Chinese-language news mirrors use."""

@@ -1,0 +1,186 @@
+"""Understanding the pages that lead to articles: RSS/Atom feeds, sitemaps, section listings.
+
+Bytes or HTML in, links out: no network, no reactor. The crawl policy (which links to follow)
+lives in the spider; this module only reads what a source says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
+
+import lxml.etree
+from parsel import Selector
+from scrapy.utils.sitemap import Sitemap
+
+from newscrawl.errors import NewscrawlError
+from newscrawl.urls import article_id
+
+FEED = "feed"
+SITEMAP_INDEX = "sitemapindex"
+SITEMAP = "urlset"
+HTML = "html"
+
+_XML_PARSER = lxml.etree.XMLParser(
+    recover=True, resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True
+)
+_ROOT_TAG = re.compile(rb"<(?:[\w-]+:)?(rss|feed|urlset|sitemapindex|rdf:RDF|html)\b", re.I)
+_CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_PAGE_PARAM = re.compile(r"[?&]p=(\d+)")
+
+
+class SourceError(NewscrawlError):
+    """A feed or sitemap could not be read (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    date: datetime | None = None  # when the source tells it: pubDate, lastmod, listing date
+
+
+@dataclass(frozen=True)
+class Listing:
+    articles: list[Link]
+    next_page: str | None
+    sections: list[str]
+    feeds: list[str]
+
+
+def source_kind(body: bytes) -> str:
+    """What a (decompressed) response body is: FEED, SITEMAP_INDEX, SITEMAP or HTML.
+
+    >>> source_kind(b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>')
+    'feed'
+    >>> source_kind(b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
+    'sitemapindex'
+    >>> source_kind(b'<!DOCTYPE html><html lang="zh-Hans">')
+    'html'
+    """
+    match = _ROOT_TAG.search(body[:4096])
+    tag = match[1].decode().lower() if match else "html"
+    return {"rss": FEED, "feed": FEED, "rdf:rdf": FEED}.get(tag, tag)
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """An aware UTC datetime from a feed or sitemap date (RFC 822, ISO 8601, or a date).
+
+    >>> parse_date("Tue, 18 Feb 2025 07:27:23 +0000").isoformat()
+    '2025-02-18T07:27:23+00:00'
+    >>> parse_date("2025-02-18T15:27:23+08:00").isoformat()
+    '2025-02-18T07:27:23+00:00'
+    >>> parse_date("2025-02-18").isoformat()
+    '2025-02-18T00:00:00+00:00'
+    >>> parse_date("2025年2月18日").isoformat()
+    '2025-02-18T00:00:00+00:00'
+    >>> parse_date("someday") is None
+    True
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    for parse in (_parse_iso, parsedate_to_datetime, _parse_chinese_date):
+        try:
+            value = parse(text)
+        except (TypeError, ValueError, IndexError):
+            continue
+        if value is not None:
+            return _as_utc(value)
+    return None
+
+
+def _parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+
+
+def _parse_chinese_date(text: str) -> datetime | None:
+    match = _CHINESE_DATE.search(text)
+    return datetime(*map(int, match.groups())) if match else None
+
+
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def feed_links(body: bytes) -> list[Link]:
+    """The item links of an RSS 2.0, RSS 1.0 or Atom feed, with their publication dates."""
+    try:
+        root = lxml.etree.fromstring(body, parser=_XML_PARSER)
+    except lxml.etree.XMLSyntaxError as exc:
+        raise SourceError(f"unreadable feed: {exc}") from exc
+    if root is None:
+        raise SourceError("unreadable feed: no XML element")
+    return [link for entry in _feed_entries(root) if (link := _feed_link(entry))]
+
+
+def _feed_entries(root: lxml.etree._Element) -> Iterator[lxml.etree._Element]:
+    for element in root.iter():
+        if isinstance(element.tag, str) and lxml.etree.QName(element).localname in ("item", "entry"):
+            yield element
+
+
+def _feed_link(entry: lxml.etree._Element) -> Link | None:
+    children = {lxml.etree.QName(c).localname: c for c in entry if isinstance(c.tag, str)}
+    link = children.get("link")
+    url = (link.get("href") or link.text or "").strip() if link is not None else ""
+    if not url and "guid" in children:
+        url = (children["guid"].text or "").strip()
+    if not url:
+        return None
+    date_element = next(
+        (children[k] for k in ("pubDate", "published", "updated", "date") if k in children), None
+    )
+    return Link(url, parse_date(date_element.text if date_element is not None else None))
+
+
+def sitemap_links(body: bytes) -> tuple[str, list[Link]]:
+    """The kind of sitemap (SITEMAP_INDEX or SITEMAP) and its locations with their lastmod."""
+    try:
+        sitemap = Sitemap(body)
+        links = [Link(entry["loc"], parse_date(entry.get("lastmod"))) for entry in sitemap]
+    except (lxml.etree.XMLSyntaxError, StopIteration) as exc:
+        raise SourceError(f"unreadable sitemap: {exc!r}") from exc
+    if sitemap.type not in (SITEMAP_INDEX, SITEMAP):
+        raise SourceError(f"not a sitemap: root element <{sitemap.type}>")
+    return sitemap.type, links
+
+
+def listing(selector: Selector, page_url: str) -> Listing:
+    """Links of a section listing or home page: articles (with their listed date), the
+    "load more" page, other sections and the feeds the page advertises."""
+    articles: dict[str, Link] = {}
+    for anchor in selector.css("a[href]"):
+        url = urljoin(page_url, anchor.attrib["href"])
+        if article_id(url) and url not in articles:
+            articles[url] = Link(url, _listed_date(anchor))
+    hrefs = [urljoin(page_url, h) for h in selector.css("a::attr(href)").getall()]
+    feeds = selector.css('link[rel=alternate][type*="xml"]::attr(href)').getall()
+    return Listing(
+        articles=list(articles.values()),
+        next_page=_next_page(hrefs, page_url),
+        sections=sorted({h.split("?")[0] for h in hrefs if "/z/" in h}),
+        feeds=[urljoin(page_url, f) for f in feeds],
+    )
+
+
+def _listed_date(anchor: Selector) -> datetime | None:
+    container = anchor.xpath("ancestor::*[contains(@class, 'media-block')][1]")
+    return parse_date(container.css(".date::text").get()) if container else None
+
+
+def _next_page(hrefs: list[str], page_url: str) -> str | None:
+    """The "load more" link: the same listing one page further (?p=N+1)."""
+    current = _PAGE_PARAM.search(page_url)
+    wanted = int(current[1]) + 1 if current else 1
+    base = page_url.split("?")[0]
+    for href in hrefs:
+        page = _PAGE_PARAM.search(href)
+        if page and int(page[1]) == wanted and href.split("?")[0] == base:
+            return href
+    return None

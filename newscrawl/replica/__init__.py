@@ -1,0 +1,14 @@
+"""An offline replica of a Pangea site (voachinese.com by default) for tests and benchmarks.
+
+    site = ReplicaSite(size=50, seed=1, seed_documents=(path,))
+    server = serve(site)          # http://127.0.0.1:<port>, in a background thread
+    site.truth(site.article_ids()[0])   # what a perfect crawl outputs for that article
+    server.stop()
+
+``python -m newscrawl.replica --size 200`` serves one from the command line.
+"""
+
+from newscrawl.replica.server import ReplicaServer, serve
+from newscrawl.replica.site import ReplicaSite
+
+__all__ = ["ReplicaServer", "ReplicaSite", "serve"]

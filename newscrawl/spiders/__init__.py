@@ -1,0 +1,1 @@
+"""newscrawl's spiders: discovery and crawl policy only; page understanding is in newscrawl.extract."""

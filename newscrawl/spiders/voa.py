@@ -1,0 +1,207 @@
+"""The ``voa`` spider: finds every article of a Pangea site through its feeds, sitemaps and
+section listings (or the given start URLs) and turns each article page into one item.
+
+    scrapy crawl voa                                   # voachinese.com from its registry entry
+    scrapy crawl voa -a site=voanews                   # a sibling site, same code
+    scrapy crawl voa -a start_urls=URL,URL             # any mix of articles, listings, feeds, sitemaps
+    scrapy crawl voa -a base_url=http://127.0.0.1:8000 # replay against a copy of the site
+    scrapy crawl voa -a since=2025-02-01 -a until=2025-02-28
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime, timezone
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from twisted.python.failure import Failure
+
+from newscrawl.errors import ConfigurationError, ExtractionError
+from newscrawl.extract import discovery
+from newscrawl.extract.discovery import Link, SourceError
+from newscrawl.extract.pangea import PangeaArticle
+from newscrawl.items import ArticleItem
+from newscrawl.loaders import load_article
+from newscrawl.sites import DEFAULT_SITE, get_site
+from newscrawl.urls import article_id, canonical_url, host_of
+from newscrawl.window import DateWindow
+
+logger = logging.getLogger(__name__)
+
+LISTING_PAGE = "newscrawl_listing_page"  # meta: how many listing pages deep this request is
+FEED_PUBLISHED_AT = "newscrawl_feed_published_at"  # meta: the article's date in a feed
+
+
+class VoaSpider(scrapy.Spider):
+    name = "voa"
+
+    def __init__(
+        self,
+        site: str = DEFAULT_SITE,
+        start_urls: str = "",
+        base_url: str = "",
+        since: str = "",
+        until: str = "",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.site = get_site(site)
+        self.base_url = base_url
+        self.window = DateWindow.parse(since, until)
+        given = [u.strip() for u in start_urls.split(",") if u.strip()]
+        self.start_urls = given or self.site.start_urls()
+        # Related links on article pages widen a whole-site crawl; a crawl of given URLs or of
+        # a date window stays with what its sources list.
+        self.whole_site = not given and not self.window.bounded
+        self.allowed_domains = sorted(self.site.hosts)
+        offsite = [u for u in self.start_urls if host_of(u) not in self.site.hosts]
+        if offsite:
+            raise ConfigurationError(
+                f"start URLs outside {self.site.key} ({', '.join(sorted(self.site.hosts))}): "
+                f"{', '.join(offsite)}; use real site URLs and -a base_url=... to replay from a copy"
+            )
+        self.requested_ids: set[str] = set()
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse, errback=self.source_failed)
+
+    # --- Sources: what kind a response is is told from the response itself ---------------
+
+    def parse(self, response: Response) -> Iterator[scrapy.Request | ArticleItem]:
+        body = self._body(response)
+        if body is None:
+            return
+        kind = discovery.source_kind(body)
+        self.crawler.stats.inc_value(f"newscrawl/sources/{kind}")
+        try:
+            if kind == discovery.FEED:
+                yield from self.follow_articles(discovery.feed_links(body), from_feed=True)
+            elif kind in (discovery.SITEMAP_INDEX, discovery.SITEMAP):
+                yield from self.parse_sitemap(body)
+            else:
+                yield from self.parse_html(response)
+        except SourceError as exc:
+            self.count_failure("source", f"unreadable_{kind}", response.url, str(exc))
+
+    def parse_sitemap(self, body: bytes) -> Iterator[scrapy.Request]:
+        kind, links = discovery.sitemap_links(body)
+        if kind == discovery.SITEMAP_INDEX:
+            for link in links:
+                yield scrapy.Request(link.url, callback=self.parse, errback=self.source_failed)
+        else:
+            yield from self.follow_articles(links)
+
+    def parse_html(self, response: Response) -> Iterator[scrapy.Request | ArticleItem]:
+        page = PangeaArticle(response.text, response.url)
+        if page.is_article():
+            yield from self.parse_article(response, page)
+        else:
+            yield from self.parse_listing(response)
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        found = discovery.listing(response.selector, response.url)
+        yield from self.follow_articles(found.articles)
+        for url in [*found.sections, *found.feeds]:
+            if self.is_on_site(url):
+                yield scrapy.Request(url, callback=self.parse, errback=self.source_failed)
+        depth = response.meta.get(LISTING_PAGE, 0) + 1
+        if found.next_page and self.wants_next_page(found.articles, depth):
+            yield response.follow(
+                found.next_page, callback=self.parse, errback=self.source_failed, meta={LISTING_PAGE: depth}
+            )
+
+    def wants_next_page(self, articles: list[Link], depth: int) -> bool:
+        if depth >= self.settings.getint("NEWSCRAWL_MAX_LISTING_PAGES"):
+            self.crawler.stats.inc_value("newscrawl/listing/page_limit_reached")
+            return False
+        dates = [a.date for a in articles if a.date]
+        return not (dates and self.window.is_before(max(dates)))
+
+    # --- Articles --------------------------------------------------------------------------
+
+    def follow_articles(self, links: Iterable[Link], from_feed: bool = False) -> Iterator[scrapy.Request]:
+        for link in links:
+            request = self.article_request(link, from_feed)
+            if request is not None:
+                yield request
+
+    def article_request(self, link: Link, from_feed: bool = False) -> scrapy.Request | None:
+        """A request for an article not yet requested in this run, on the site, in the window."""
+        stats = self.crawler.stats
+        ident = article_id(link.url)
+        if ident is None or not self.is_on_site(link.url):
+            stats.inc_value("newscrawl/skipped/not_article_link")
+            return None
+        if ident in self.requested_ids:
+            stats.inc_value("newscrawl/skipped/duplicate_link")
+            return None
+        if not self.window.admits(link.date):
+            stats.inc_value("newscrawl/skipped/out_of_window")
+            return None
+        self.requested_ids.add(ident)
+        stats.inc_value("newscrawl/articles/requested")
+        meta = {FEED_PUBLISHED_AT: link.date} if from_feed and link.date else {}
+        return scrapy.Request(
+            canonical_url(link.url), callback=self.parse_article, errback=self.article_failed, meta=meta
+        )
+
+    def parse_article(
+        self, response: Response, page: PangeaArticle | None = None
+    ) -> Iterator[scrapy.Request | ArticleItem]:
+        page = page or PangeaArticle(response.text, response.url)
+        fetched_at = datetime.now(timezone.utc)
+        try:
+            item = load_article(page, self.site, fetched_at, response.meta.get(FEED_PUBLISHED_AT))
+        except ExtractionError as exc:
+            self.count_failure("article", "not_article", response.url, str(exc))
+            return
+        self.requested_ids.add(item["article_id"])
+        if not self.window.admits(discovery.parse_date(item["published_at"])):
+            self.crawler.stats.inc_value("newscrawl/skipped/out_of_window")
+            return
+        yield item
+        if self.whole_site and self.settings.getbool("NEWSCRAWL_FOLLOW_ARTICLE_LINKS"):
+            yield from self.follow_articles(discovery.listing(response.selector, response.url).articles)
+
+    # --- Failures: every one is counted with its reason and logged ---------------------------
+
+    def article_failed(self, failure: Failure) -> None:
+        self.count_failure("article", failure_reason(failure), failure.request.url, failure.getErrorMessage())
+
+    def source_failed(self, failure: Failure) -> None:
+        self.count_failure("source", failure_reason(failure), failure.request.url, failure.getErrorMessage())
+
+    def count_failure(self, what: str, reason: str, url: str, detail: str) -> None:
+        self.crawler.stats.inc_value(f"newscrawl/failed/{what}/{reason}")
+        logger.warning(
+            "Lost %(what)s %(url)s: %(reason)s (%(detail)s)",
+            {"what": what, "url": url, "reason": reason, "detail": detail},
+        )
+
+    # --- Helpers -----------------------------------------------------------------------------
+
+    def is_on_site(self, url: str) -> bool:
+        return host_of(url) in self.site.hosts
+
+    def _body(self, response: Response) -> bytes | None:
+        """The response body, decompressed when it is a gzip file (sitemap_N.xml.gz)."""
+        if not gzip_magic_number(response):
+            return response.body
+        try:
+            return gunzip(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except (OSError, EOFError, _DecompressionMaxSizeExceeded) as exc:
+            self.count_failure("source", "bad_gzip", response.url, repr(exc))
+            return None
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short stats-friendly reason: ``http_404``, ``TimeoutError``, ..."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    return failure.type.__name__

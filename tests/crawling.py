@@ -1,0 +1,60 @@
+"""Running real ``scrapy crawl`` processes in tests, and reading what they wrote."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_DOCUMENT = REPO.parent / "shared" / "seed" / "000_643a62e685c401ee.txt"
+CRAWL_TIMEOUT = 600
+
+
+@dataclass
+class Crawl:
+    returncode: int
+    items: list[dict]
+    stats: dict
+    log: str
+
+    def stat(self, key: str) -> int:
+        return self.stats.get(key, 0)
+
+    def item(self, article_id: str) -> dict:
+        matches = [i for i in self.items if i["article_id"] == article_id]
+        assert len(matches) == 1, f"{len(matches)} items for article {article_id}"
+        return matches[0]
+
+
+def run_crawl(workdir: Path, *arguments: str, base_url: str | None = None, settings: dict | None = None) -> Crawl:
+    """``scrapy crawl voa`` in a subprocess, with its feed, stats and data dir under ``workdir``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    feed, stats = workdir / "items.jsonl", workdir / "stats.json"
+    options = {
+        "NEWSCRAWL_DATA_DIR": str(workdir / "data"),
+        "NEWSCRAWL_STATS_FILE": str(stats),
+        "NEWSCRAWL_PROGRESS_INTERVAL": "1",
+        **(settings or {}),
+    }
+    command = [sys.executable, "-m", "scrapy", "crawl", "voa", "-O", f"{feed}:jsonlines"]
+    if base_url:
+        command += ["-a", f"base_url={base_url}"]
+    for name, value in options.items():
+        command += ["-s", f"{name}={value}"]
+    command += list(arguments)
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
+    return Crawl(
+        returncode=done.returncode,
+        items=read_jsonl(feed),
+        stats=json.loads(stats.read_text()) if stats.exists() else {},
+        log=done.stderr,
+    )
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -1,0 +1,110 @@
+"""A deliberately plain reading of replica article pages, to check that the truth the replica
+reports is what its markup says (the project's real extractor lives in newscrawl.extract)."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import escape
+
+from lxml import html as lxml_html
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\ufeff"), None) | {0x3000: " ", 0xA0: " "}
+
+
+def clean(value: str) -> str:
+    return re.sub(r"\s+", " ", value.translate(_INVISIBLE)).strip()
+
+
+def inline_html(element) -> str:
+    """em/strong/a (href only) and br kept, any other element unwrapped."""
+    out = escape(element.text or "", quote=False)
+    for child in element:
+        if child.tag == "br":
+            out += "<br>"
+        elif child.tag in ("em", "strong", "a"):
+            attributes = f' href="{escape(child.get("href", ""))}"' if child.tag == "a" else ""
+            out += f"<{child.tag}{attributes}>{inline_html(child)}</{child.tag}>"
+        else:
+            out += inline_html(child)
+        tail = child.tail or ""
+        out += escape(tail.lstrip() if child.tag == "br" else tail, quote=False)
+    return out
+
+
+def block_text(element) -> str:
+    for br in element.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    return "\n".join(clean(line) for line in element.text_content().split("\n"))
+
+
+def read(page: str) -> dict:
+    root = lxml_html.fromstring(page)
+    wsw = root.cssselect("#article-content .wsw")[0]
+    blocks, images, dateline = [], [], None
+    for cover in root.cssselect(".cover-media figure"):
+        images.append(_image(cover, is_cover=True))
+    for poster in root.cssselect(".cover-media .c-mmp__poster img"):
+        images.append({"url": _original(poster.get("src")), "caption": "", "is_cover": True})
+    for child in wsw:
+        if child.tag == "span" and "dateline" in child.get("class", ""):
+            dateline = clean(child.text_content()).removesuffix("—").strip()
+        elif child.tag in ("p", "h2", "h3", "blockquote"):
+            blocks.append(_block(child.tag, child))
+        elif child.tag in ("ul", "ol"):
+            blocks += [_block("li", li) for li in child.iter("li")]
+        elif child.tag == "div":
+            images += [_image(figure, is_cover=False) for figure in child.cssselect("figure.media-image")]
+    blocks = [b for b in blocks if b["text"]]
+    ld = [json.loads(s.text) for s in root.cssselect('script[type="application/ld+json"]')]
+    keywords = root.cssselect('meta[name="keywords"]')[0].get("content")
+    description = root.cssselect('meta[name="description"]')
+    kind = re.search(r"\bpg-(\w+)", root.find("body").get("class"))[1]
+    players = root.cssselect(".cover-media .c-mmp video, .cover-media .c-mmp audio")
+    sources = re.search(r"本文依据了(.+?)的报道", blocks[-1]["text"]) if blocks else None
+    return {
+        "url": root.cssselect('link[rel="canonical"]')[0].get("href"),
+        "language": root.get("lang"),
+        "kind": kind,
+        "title": clean(root.cssselect("h1.pg-title")[0].text_content()),
+        "summary": description[0].get("content") if description else "",
+        "authors": [clean(a.text_content()) for a in root.cssselect(".links__item-link")],
+        "section": clean(root.cssselect(".category a")[0].text_content()),
+        "tags": list(dict.fromkeys(w.strip() for w in keywords.split(",") if w.strip())),
+        "published_at": _utc(ld[0]["datePublished"]) if ld else _time(root),
+        "updated_at": _utc(ld[0]["dateModified"]) if ld else None,
+        "dateline": dateline,
+        "body": blocks,
+        "body_text": "\n\n".join(b["text"] for b in blocks),
+        "sources": sources[1].split("、") if sources else [],
+        "images": images,
+        "media": [{"url": p.get("src"), "type": p.tag} for p in players],
+    }
+
+
+def _block(kind: str, element) -> dict:
+    return {"type": kind, "text": block_text(element), "html": clean(inline_html(element))}
+
+
+def _image(figure, is_cover: bool) -> dict:
+    caption = figure.cssselect("figcaption .caption")
+    return {
+        "url": _original(figure.cssselect(".thumb img")[0].get("src")),
+        "caption": clean(caption[0].text_content()) if caption else "",
+        "is_cover": is_cover,
+    }
+
+
+def _original(rendition: str) -> str:
+    return "https://gdb.voanews.com/" + re.sub(r"_[^/]*(?=\.jpg$)", "", rendition.rsplit("/", 1)[1])
+
+
+def _utc(value: str) -> str:
+    return value.replace(" ", "T")
+
+
+def _time(root) -> str:
+    from datetime import datetime, timezone
+
+    moment = datetime.fromisoformat(root.cssselect("time[pubdate]")[0].get("datetime"))
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

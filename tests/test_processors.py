@@ -1,0 +1,156 @@
+"""The cleaning functions, as tables of cases (their doctests show the common ones)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from newscrawl import processors
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("  美国\u3000国务院  ", "美国\u3000国务院"),  # U+3000 inside a line is published text
+        ("\u3000\u3000缩进", "缩进"),
+        ("a\u200b\u200c\u200d\u2060\ufeffb", "ab"),
+        ("a\xa0\xa0b\n\tc", "a b c"),
+        ("，。：“”（）", "，。：“”（）"),  # no NFKC
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_clean_text(raw, clean):
+    assert processors.clean_text(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("第一行\n\u3000\u3000第二行", "第一行\n第二行"),
+        ("a \n b", "a\nb"),
+        ("\n\n a \n\n\n\n b \n", "a\n\nb"),
+    ],
+)
+def test_clean_lines(raw, clean):
+    assert processors.clean_lines(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("fragment", "html"),
+    [
+        ("<b>x</b> <i>y</i>", "x y"),  # the page turns b/i into strong/em before this
+        ('<a href="https://x.org/" onclick="e()" target="_blank">x</a>', '<a href="https://x.org/">x</a>'),
+        ('<a href="javascript:alert(1)">x</a>', "<a>x</a>"),
+        ("<br><br>\u3000\u3000第一行<br />\u3000第二行<br>", "第一行<br>第二行"),
+        ("<span>a&nbsp;&amp;&lt;b</span><script>x()</script><style>p{}</style>", "a &amp;&lt;b"),
+    ],
+)
+def test_clean_html(fragment, html):
+    assert processors.clean_html(fragment) == html
+
+
+@pytest.mark.parametrize(
+    ("value", "tags"),
+    [
+        ("USA, United States", ["USA", "United States"]),
+        ("国际，人权、外交,, ", ["国际", "人权", "外交"]),
+        ("", []),
+        (None, []),
+    ],
+)
+def test_split_tags(value, tags):
+    assert processors.split_tags(value) == tags
+
+
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [
+        ("2024-04-28 07:00:00Z", "2024-04-28T07:00:00Z"),
+        ("2024-04-28T03:00:00-04:00", "2024-04-28T07:00:00Z"),
+        ("2025-02-18T15:27:23+08:00", "2025-02-18T07:27:23Z"),
+        ("2025-02-18T07:27:23.5Z", "2025-02-18T07:27:23Z"),
+        ("2025-02-18", "2025-02-18T00:00:00Z"),
+        ("Tue, 18 Feb 2025 07:27:23 +0000", "2025-02-18T07:27:23Z"),
+        ("Tue, 18 Feb 2025 15:27:23 +0800", "2025-02-18T07:27:23Z"),
+        (datetime(2025, 2, 18, 15, 27, tzinfo=timezone(timedelta(hours=8))), "2025-02-18T07:27:00Z"),
+        (datetime(2025, 2, 18, 7, 27), "2025-02-18T07:27:00Z"),  # naive: taken as UTC
+        ("", None),
+        ("not a date", None),
+        (None, None),
+        (20250218, None),
+    ],
+)
+def test_to_utc_iso(value, iso):
+    assert processors.to_utc_iso(value) == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "iso"),
+    [
+        ("2025年2月18日 15:27", "zh-Hans", "2025-02-18T15:27:00Z"),
+        ("2025年2月18日", "zh-Hant", "2025-02-18T00:00:00Z"),
+        ("April 28, 2024 3:00 AM", "en-US", "2024-04-28T03:00:00Z"),
+        ("2025年2月18日 15:27", "xx-Unknown", "2025-02-18T15:27:00Z"),
+        ("没有日期", "zh-Hans", None),
+    ],
+)
+def test_parse_visible_date(text, language, iso):
+    assert processors.parse_visible_date(text, language) == iso
+
+
+@pytest.mark.parametrize(
+    ("url", "original"),
+    [
+        ("https://gdb.voanews.com/01000000-0aff-0242-d5d7-08dc658aabd0_w250_r1_s.jpg",
+         "https://gdb.voanews.com/01000000-0aff-0242-d5d7-08dc658aabd0.jpg"),
+        ("https://gdb.voanews.com/7C01456E-AFA3-4D09-A6AA-A6042A5159FA_w1080_h608.jpg",
+         "https://gdb.voanews.com/7C01456E-AFA3-4D09-A6AA-A6042A5159FA.jpg"),
+        ("http://gdb.voanews.com/01000000-0aff-0242-ce71-08dc65786e98_cx0_cy10_cw0_w100_r1.png?v=2",
+         "https://gdb.voanews.com/01000000-0aff-0242-ce71-08dc65786e98.png"),
+        ("https://gdb.voanews.com/a8893f07-8b2e-405b-ba8e-402cddabef3c_r1_s_w900.jpg",
+         "https://gdb.voanews.com/a8893f07-8b2e-405b-ba8e-402cddabef3c.jpg"),
+        ("https://gdb.voanews.com/a8893f07-8b2e-405b-ba8e-402cddabef3c.jpg",
+         "https://gdb.voanews.com/a8893f07-8b2e-405b-ba8e-402cddabef3c.jpg"),
+        ("https://www.voachinese.com/Content/logo.png", "https://www.voachinese.com/Content/logo.png"),
+    ],
+)
+def test_original_image_url(url, original):
+    assert processors.original_image_url(url) == original
+
+
+@pytest.mark.parametrize(
+    ("text", "sources"),
+    [
+        ("(本文依据了美联社、法新社、路透社的报道)", ["美联社", "法新社", "路透社"]),
+        ("（本文参考了美联社报道）", ["美联社"]),
+        ("正文最后一句。(本文依据了美联社，路透社及法新社的报道)", ["美联社", "路透社", "法新社"]),
+        ("（本文參考了美聯社和路透社報道）", ["美聯社", "路透社"]),
+        ("(Some information in this report came from Reuters, AFP and The Associated Press.)",
+         ["Reuters", "AFP", "The Associated Press"]),
+        ("美联社报道说，会谈将继续。", []),
+        ("", []),
+    ],
+)
+def test_parse_sources(text, sources):
+    assert processors.parse_sources(text) == sources
+
+
+@pytest.mark.parametrize(
+    ("raw", "dateline"),
+    [("AUBURN, Wash. —\xa0", "AUBURN, Wash."), ("华盛顿 —", "华盛顿"), ("LONDON – ", "LONDON"), ("", "")],
+)
+def test_clean_dateline(raw, dateline):
+    assert processors.clean_dateline(raw) == dateline
+
+
+def test_unique_keeps_first_occurrence_in_order():
+    assert processors.unique(["b", "a", "b", "c", "a"]) == ["b", "a", "c"]
+
+
+def test_content_hash_ignores_spacing_but_not_words():
+    base = processors.content_hash("标题", "第一段\n\n第二段")
+    assert processors.content_hash("  标题", "第一段 \n 第二段") == base
+    assert processors.content_hash("标题", "第一段\n\n第三段") != base
+    assert len(base) == 64
