@@ -34,8 +34,8 @@ def inline_html(element) -> str:
 
 def block_text(element) -> str:
     for br in element.iter("br"):
-        br.tail = "\x00" + (br.tail or "")  # a mark no page holds: the line break of a <br>
-    return "\n".join(clean(line) for line in element.text_content().split("\x00"))
+        br.tail = "\u2028" + (br.tail or "")  # a mark no page holds: the line break of a <br>
+    return "\n".join(clean(line) for line in element.text_content().split("\u2028"))
 
 
 def read(page: str) -> dict:

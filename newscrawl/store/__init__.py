@@ -1,0 +1,55 @@
+"""The article store: one record per article (its latest version) and every version it had.
+
+Two back ends behind :class:`~newscrawl.store.base.ArticleStore`: SQLite in the data directory
+(the default, nothing to set up) and PostgreSQL when ``NEWSCRAWL_DATABASE_URL`` is a
+``postgresql://`` URL. Both create their tables when they open.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings
+
+from newscrawl.datadir import data_dir
+from newscrawl.errors import ConfigurationError
+from newscrawl.store.base import ArticleStore, SaveResult, StoredArticle, StoreError
+from newscrawl.store.postgres import PostgresStore
+from newscrawl.store.sqlite import SQLiteStore
+
+__all__ = ["ArticleStore", "SaveResult", "StoredArticle", "StoreError", "open_store", "open_store_from_settings"]
+
+SQLITE_FILE = "newscrawl.sqlite3"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+# Saves per SQLite commit: a crash loses at most this many, which the next run fetches again.
+COMMIT_EVERY = 100
+
+
+def open_store(
+    database_url: str | None, data_dir: Path, pool_size: int = 4, commit_every: int = COMMIT_EVERY
+) -> ArticleStore:
+    """PostgreSQL at ``database_url`` (pooled, at most ``pool_size`` connections), or SQLite
+    at ``<data_dir>/newscrawl.sqlite3`` (committed every ``commit_every`` saves) without one."""
+    if not database_url:
+        return SQLiteStore(Path(data_dir) / SQLITE_FILE, commit_every)
+    scheme = urlsplit(database_url).scheme
+    if scheme not in POSTGRES_SCHEMES:
+        raise ConfigurationError(
+            f"NEWSCRAWL_DATABASE_URL must be a postgresql:// URL, or empty for SQLite; got {scheme or 'no'} scheme"
+        )
+    return PostgresStore(database_url, pool_size)
+
+
+def open_store_from_settings(settings: BaseSettings) -> ArticleStore:
+    """The store a crawl's settings name: ``NEWSCRAWL_DATABASE_URL`` (else the environment
+    variable of that name), ``NEWSCRAWL_DATA_DIR`` and ``NEWSCRAWL_STORE_COMMIT_EVERY``. The
+    pool holds one connection per thread that can save at once (Scrapy's thread pool, at most
+    ``CONCURRENT_REQUESTS``)."""
+    return open_store(
+        settings.get("NEWSCRAWL_DATABASE_URL") or os.environ.get("NEWSCRAWL_DATABASE_URL"),
+        data_dir(settings),
+        pool_size=min(settings.getint("CONCURRENT_REQUESTS"), settings.getint("REACTOR_THREADPOOL_MAXSIZE")),
+        commit_every=settings.getint("NEWSCRAWL_STORE_COMMIT_EVERY", COMMIT_EVERY),
+    )

@@ -1,0 +1,270 @@
+"""What every article store does, in SQL both back ends accept.
+
+A back end says only how it gets a connection (:meth:`ArticleStore._connection`), how it
+streams a query, how it commits and closes, and the two words of SQL that differ: the
+parameter placeholder and the JSON column type. Statements are written with ``?``
+placeholders and rewritten per back end; upserts use ``INSERT ... ON CONFLICT``, which
+PostgreSQL and SQLite (3.24+) both speak.
+
+Timestamps are stored as the item carries them (ISO 8601 UTC ending in ``Z``), which sorts
+in time order as text in either database.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from itemadapter import ItemAdapter
+
+from newscrawl.errors import NewscrawlError
+from newscrawl.items import ArticleItem
+from newscrawl.processors import to_utc_iso
+
+SaveStatus = Literal["new", "changed", "unchanged"]
+
+# Reads and writes one save tries before giving up: each retry means another writer saved a
+# version of the same article in between.
+SAVE_ATTEMPTS = 5
+# Ids looked up per statement by latest_many(); well under SQLite's and PostgreSQL's limits.
+LOOKUP_BATCH = 500
+# Items order in the JSON the store hands back: the item's field order, whatever the database
+# did to it (PostgreSQL's JSONB reorders keys).
+FIELD_ORDER = {name: position for position, name in enumerate(ArticleItem.fields)}
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS articles (
+        article_id TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        updated_at TEXT,
+        fetched_at TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        duplicate_of TEXT,
+        item {json} NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS articles_published_at ON articles (published_at, article_id)",
+    """CREATE TABLE IF NOT EXISTS article_versions (
+        article_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        previous_hash TEXT,
+        fetched_at TEXT NOT NULL,
+        item {json} NOT NULL,
+        PRIMARY KEY (article_id, version)
+    )""",
+)
+LATEST_COLUMNS = "article_id, content_hash, version, published_at, updated_at"
+SELECT_LATEST = f"SELECT {LATEST_COLUMNS} FROM articles WHERE article_id IN ({{placeholders}})"
+# A writer that lost a race for this version changes nothing and reads again (see save()).
+INSERT_VERSION = """INSERT INTO article_versions (article_id, version, content_hash, previous_hash, fetched_at, item)
+    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, version) DO NOTHING"""
+UPSERT_ARTICLE = """INSERT INTO articles
+    (article_id, site, url, title, published_at, updated_at, fetched_at, content_hash, version, duplicate_of, item)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (article_id) DO UPDATE SET
+        site = excluded.site, url = excluded.url, title = excluded.title,
+        published_at = excluded.published_at, updated_at = excluded.updated_at,
+        fetched_at = excluded.fetched_at, content_hash = excluded.content_hash,
+        version = excluded.version, duplicate_of = excluded.duplicate_of, item = excluded.item
+    WHERE articles.version < excluded.version"""
+SELECT_ITEMS = "SELECT CAST(item AS TEXT) FROM articles {where} ORDER BY published_at, article_id"
+SELECT_VERSIONS = "SELECT CAST(item AS TEXT) FROM article_versions WHERE article_id = ? ORDER BY version"
+COUNT = "SELECT COUNT(*) FROM articles"
+
+
+class StoreError(NewscrawlError):
+    """The store cannot record an article."""
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """What the store needs of a DB-API connection: sqlite3's and psycopg's both fit."""
+
+    def execute(self, query: Any, params: Any = ..., /) -> Cursor: ...
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What the store knows of an article's latest version, without its item."""
+
+    article_id: str
+    content_hash: str
+    version: int
+    published_at: str
+    updated_at: str | None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What :meth:`ArticleStore.save` did: ``version`` is the article's version after it,
+    ``previous_hash`` the content hash the save replaced (None when new or unchanged)."""
+
+    status: SaveStatus
+    version: int
+    previous_hash: str | None
+
+    @classmethod
+    def for_hash(cls, current: StoredArticle | None, content_hash: str) -> SaveResult:
+        """The outcome of saving content with ``content_hash`` over ``current``.
+
+        >>> SaveResult.for_hash(None, "a")
+        SaveResult(status='new', version=1, previous_hash=None)
+        >>> stored = StoredArticle("1", "a", 3, "2025-01-01T00:00:00Z", None)
+        >>> SaveResult.for_hash(stored, "a")
+        SaveResult(status='unchanged', version=3, previous_hash=None)
+        >>> SaveResult.for_hash(stored, "b")
+        SaveResult(status='changed', version=4, previous_hash='a')
+        """
+        if current is None:
+            return cls("new", 1, None)
+        if current.content_hash == content_hash:
+            return cls("unchanged", current.version, None)
+        return cls("changed", current.version + 1, current.content_hash)
+
+    @property
+    def written(self) -> bool:
+        return self.status != "unchanged"
+
+    def item_fields(self) -> dict[str, Any]:
+        """The fields a written save sets on the stored item: ``version``, ``previous_hash``."""
+        return {"version": self.version, "previous_hash": self.previous_hash}
+
+
+class ArticleStore(ABC):
+    """One record per article (its latest version) plus every version it has had.
+
+    Safe to use from several threads. :meth:`close` commits whatever is pending.
+    """
+
+    placeholder = "?"
+    json_type = "TEXT"
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", self.placeholder)
+
+    @abstractmethod
+    def _connection(self) -> AbstractContextManager[Connection]:
+        """A connection for one operation, reads and writes: an exception undoes its writes;
+        they are committed by the time :meth:`commit` or :meth:`close` returns, maybe before."""
+
+    @abstractmethod
+    def _stream(self, statement: str, params: tuple) -> Iterator[tuple]:
+        """The rows of a query, fetched a batch at a time, seeing everything saved so far."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Makes every save so far durable and visible to other connections."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Commits, then releases the connections."""
+
+    def _saved(self) -> None:
+        """Called after each write; a back end that commits in batches counts them here."""
+
+    def create_schema(self) -> None:
+        with self._connection() as connection:
+            for statement in SCHEMA:
+                connection.execute(statement.format(json=self.json_type))
+        self.commit()
+
+    def latest(self, article_id: str) -> StoredArticle | None:
+        """The article's latest version, or None if it was never saved."""
+        return self.latest_many([article_id]).get(article_id)
+
+    def latest_many(self, article_ids: Iterable[str]) -> dict[str, StoredArticle]:
+        """The latest version of each article that was saved, by id (in batched statements)."""
+        ids = list(dict.fromkeys(article_ids))
+        found: dict[str, StoredArticle] = {}
+        with self._connection() as connection:
+            for start in range(0, len(ids), LOOKUP_BATCH):
+                found.update(self._select_latest(connection, ids[start : start + LOOKUP_BATCH]))
+        return found
+
+    def _select_latest(self, connection: Connection, ids: list[str]) -> dict[str, StoredArticle]:
+        statement = SELECT_LATEST.format(placeholders=", ".join("?" * len(ids)))
+        rows = connection.execute(self._sql(statement), ids).fetchall()
+        return {row[0]: StoredArticle(*row) for row in rows}
+
+    def save(self, item: ArticleItem | dict) -> SaveResult:
+        """Stores the item as the article's next version unless its content_hash is the
+        latest one's; the stored item carries ``version`` and ``previous_hash``."""
+        record = ItemAdapter(item).asdict()
+        result = self._save(record)
+        if result.written:
+            self._saved()
+        return result
+
+    def _save(self, record: dict) -> SaveResult:
+        article_id = record["article_id"]
+        with self._connection() as connection:
+            for _ in range(SAVE_ATTEMPTS):
+                current = self._select_latest(connection, [article_id]).get(article_id)
+                result = SaveResult.for_hash(current, record["content_hash"])
+                if not result.written or self._write(connection, {**record, **result.item_fields()}):
+                    return result
+        raise StoreError(
+            f"article {article_id}: version {result.version} is already stored although the latest "
+            f"is {result.version - 1}; other writers keep racing or the tables disagree"
+        )
+
+    def _write(self, connection: Connection, record: dict) -> bool:
+        """Inserts the version, then makes it the latest; False if that version exists."""
+        item = json.dumps(record, ensure_ascii=False)
+        version = (record["article_id"], record["version"], record["content_hash"], record["previous_hash"],
+                   record["fetched_at"], item)
+        article = (record["article_id"], record["site"], record["url"], record["title"], record["published_at"],
+                   record.get("updated_at"), record["fetched_at"], record["content_hash"], record["version"],
+                   record.get("duplicate_of"), item)
+        if connection.execute(self._sql(INSERT_VERSION), version).rowcount == 0:
+            return False
+        connection.execute(self._sql(UPSERT_ARTICLE), article)
+        return True
+
+    def iter_items(self, since: datetime | None = None) -> Iterator[dict]:
+        """The latest item of every article published at or after ``since`` (a naive datetime
+        is UTC), oldest first, streamed."""
+        where, params = ("WHERE published_at >= ?", (to_utc_iso(since),)) if since else ("", ())
+        for (item,) in self._stream(self._sql(SELECT_ITEMS.format(where=where)), params):
+            yield _in_field_order(json.loads(item))
+
+    def versions(self, article_id: str) -> list[dict]:
+        """Every version the article had, oldest first (empty if it was never saved)."""
+        with self._connection() as connection:
+            rows = connection.execute(self._sql(SELECT_VERSIONS), (article_id,)).fetchall()
+        return [_in_field_order(json.loads(item)) for (item,) in rows]
+
+    def count(self) -> int:
+        """How many articles the store holds (one per article, whatever its versions)."""
+        with self._connection() as connection:
+            return connection.execute(COUNT).fetchone()[0]
+
+    def __enter__(self) -> ArticleStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _in_field_order(item: dict) -> dict:
+    """
+    >>> _in_field_order({"title": "t", "extra": 1, "url": "u"})
+    {'url': 'u', 'title': 't', 'extra': 1}
+    """
+    return dict(sorted(item.items(), key=lambda pair: FIELD_ORDER.get(pair[0], len(FIELD_ORDER))))
