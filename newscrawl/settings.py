@@ -32,6 +32,28 @@ NEWSCRAWL_STATS_FILE = ""
 NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0
 NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
 
+# Where articles are stored: "" = SQLite at <data dir>/newscrawl.sqlite3; a postgresql:// URL
+# = PostgreSQL (shared by several workers).
+NEWSCRAWL_DATABASE_URL = os.environ.get("NEWSCRAWL_DATABASE_URL", "")
+# SQLite commits every N saved articles and at the end of the run; a crash loses at most N-1,
+# which the next run fetches again (the store is the source of truth).
+NEWSCRAWL_STORE_COMMIT_EVERY = 100
+# Skip article pages whose feed pubDate / sitemap lastmod is not newer than the stored copy.
+# -s NEWSCRAWL_INCREMENTAL=false forces a full re-crawl.
+NEWSCRAWL_INCREMENTAL = True
+# The Markdown archive (the mirror document format), written during the crawl when enabled.
+NEWSCRAWL_ARCHIVE_ENABLED = False
+NEWSCRAWL_ARCHIVE_DIR = ""  # "" = <data dir>/archive
+NEWSCRAWL_ARCHIVE_IMAGE_PROXY = ""  # e.g. https://images.weserv.nl?url=
+NEWSCRAWL_ARCHIVE_IMAGE_WIDTH = 0  # width of the linked image rendition; 0 = the original
+# Images (newscrawl.pipelines.images): width of the rendition fetched (<uuid>_r1_s_w<width>.jpg;
+# 0 = the original), the largest download in bytes, and the most pixels decoded (bombs).
+NEWSCRAWL_IMAGE_WIDTH = 1080
+NEWSCRAWL_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+NEWSCRAWL_IMAGE_MAX_PIXELS = 40_000_000
+IMAGES_THUMBS = {"small": (320, 320)}  # Scrapy: {}
+# IMAGES_STORE unset: <data dir>/images. IMAGES_EXPIRES: Scrapy's 90 days.
+
 # --- Politeness -----------------------------------------------------------------------------
 USER_AGENT = "newscrawl/0.1 (news archiver for research; Scrapy)"
 ROBOTSTXT_OBEY = True  # Scrapy: False
@@ -60,7 +82,12 @@ EXTENSIONS = {
     "newscrawl.extensions.ProgressLog": 500,
     "newscrawl.extensions.StatsFile": 500,
 }
-ITEM_PIPELINES: dict[str, int] = {}
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.validate.ValidationPipeline": 100,
+    "newscrawl.pipelines.images.ArticleImagesPipeline": 300,
+    "newscrawl.pipelines.store.StorePipeline": 400,
+    "newscrawl.pipelines.archive.ArchivePipeline": 500,
+}
 
 # --- Output ---------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Scrapy: None (escaped \uXXXX in JSON)

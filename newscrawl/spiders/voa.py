@@ -28,6 +28,7 @@ from newscrawl.extract.pangea import PangeaArticle
 from newscrawl.items import ArticleItem
 from newscrawl.loaders import load_article
 from newscrawl.sites import DEFAULT_SITE, get_site
+from newscrawl.store import ArticleStore, StoredArticle, open_store_from_settings
 from newscrawl.urls import article_id, canonical_url, host_of
 from newscrawl.window import DateWindow
 
@@ -66,6 +67,18 @@ class VoaSpider(scrapy.Spider):
                 f"{', '.join(offsite)}; use real site URLs and -a base_url=... to replay from a copy"
             )
         self.requested_ids: set[str] = set()
+        self.store: ArticleStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs) -> VoaSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if crawler.settings.getbool("NEWSCRAWL_INCREMENTAL"):
+            spider.store = open_store_from_settings(crawler.settings)
+        return spider
+
+    def closed(self, reason: str) -> None:
+        if self.store is not None:
+            self.store.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
@@ -81,7 +94,7 @@ class VoaSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"newscrawl/sources/{kind}")
         try:
             if kind == discovery.FEED:
-                yield from self.follow_articles(discovery.feed_links(body), from_feed=True)
+                yield from self.follow_articles(discovery.feed_links(body), discovery.FEED)
             elif kind in (discovery.SITEMAP_INDEX, discovery.SITEMAP):
                 yield from self.parse_sitemap(body)
             else:
@@ -95,7 +108,7 @@ class VoaSpider(scrapy.Spider):
             for link in links:
                 yield scrapy.Request(link.url, callback=self.parse, errback=self.source_failed)
         else:
-            yield from self.follow_articles(links)
+            yield from self.follow_articles(links, discovery.SITEMAP)
 
     def parse_html(self, response: Response) -> Iterator[scrapy.Request | ArticleItem]:
         page = PangeaArticle(response.text, response.url)
@@ -106,7 +119,7 @@ class VoaSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         found = discovery.listing(response.selector, response.url)
-        yield from self.follow_articles(found.articles)
+        yield from self.follow_articles(found.articles, "listing")
         for url in [*found.sections, *found.feeds]:
             if self.is_on_site(url):
                 yield scrapy.Request(url, callback=self.parse, errback=self.source_failed)
@@ -125,28 +138,54 @@ class VoaSpider(scrapy.Spider):
 
     # --- Articles --------------------------------------------------------------------------
 
-    def follow_articles(self, links: Iterable[Link], from_feed: bool = False) -> Iterator[scrapy.Request]:
+    def follow_articles(self, links: Iterable[Link], source: str) -> Iterator[scrapy.Request]:
+        """Requests for the articles of a source. ``source`` is FEED, SITEMAP or "listing";
+        feed and sitemap dates are exact enough to tell an article unchanged since stored."""
+        links = [link for link in links if self.is_new_article_link(link)]
+        stored = self.stored_versions(links)
         for link in links:
-            request = self.article_request(link, from_feed)
-            if request is not None:
-                yield request
+            ident = article_id(link.url)
+            if ident in self.requested_ids:  # the same article twice in one source
+                self.crawler.stats.inc_value("newscrawl/skipped/duplicate_link")
+                continue
+            if ident in stored and not self.is_newer(link, stored[ident], source):
+                self.crawler.stats.inc_value("newscrawl/skipped/not_modified")
+                continue
+            yield self.article_request(link, ident, source)
 
-    def article_request(self, link: Link, from_feed: bool = False) -> scrapy.Request | None:
-        """A request for an article not yet requested in this run, on the site, in the window."""
+    def is_new_article_link(self, link: Link) -> bool:
+        """An article link on the site, in the window, not yet requested in this run."""
         stats = self.crawler.stats
         ident = article_id(link.url)
         if ident is None or not self.is_on_site(link.url):
             stats.inc_value("newscrawl/skipped/not_article_link")
-            return None
+            return False
         if ident in self.requested_ids:
             stats.inc_value("newscrawl/skipped/duplicate_link")
-            return None
+            return False
         if not self.window.admits(link.date):
             stats.inc_value("newscrawl/skipped/out_of_window")
-            return None
+            return False
+        return True
+
+    def stored_versions(self, links: list[Link]) -> dict[str, StoredArticle]:
+        if self.store is None or not links:
+            return {}
+        return self.store.latest_many(article_id(link.url) for link in links)
+
+    @staticmethod
+    def is_newer(link: Link, stored: StoredArticle, source: str) -> bool:
+        """Whether a source says the article changed after the stored copy. Listings give
+        only a day, and a link without a date says nothing: both count as not newer."""
+        if source == "listing" or link.date is None:
+            return False
+        stored_at = discovery.parse_date(stored.updated_at or stored.published_at)
+        return stored_at is None or link.date > stored_at
+
+    def article_request(self, link: Link, ident: str, source: str) -> scrapy.Request:
         self.requested_ids.add(ident)
-        stats.inc_value("newscrawl/articles/requested")
-        meta = {FEED_PUBLISHED_AT: link.date} if from_feed and link.date else {}
+        self.crawler.stats.inc_value("newscrawl/articles/requested")
+        meta = {FEED_PUBLISHED_AT: link.date} if source == discovery.FEED and link.date else {}
         return scrapy.Request(
             canonical_url(link.url), callback=self.parse_article, errback=self.article_failed, meta=meta
         )
@@ -167,7 +206,7 @@ class VoaSpider(scrapy.Spider):
             return
         yield item
         if self.whole_site and self.settings.getbool("NEWSCRAWL_FOLLOW_ARTICLE_LINKS"):
-            yield from self.follow_articles(discovery.listing(response.selector, response.url).articles)
+            yield from self.follow_articles(discovery.listing(response.selector, response.url).articles, "listing")
 
     # --- Failures: every one is counted with its reason and logged ---------------------------
 
