@@ -137,3 +137,15 @@ def rows(store, latest_of_original: bool = False) -> dict[str, tuple]:
             item = store.versions(REVISED)[0]
         found[item["article_id"]] = (item["url"], item["title"], item["published_at"], item["content_hash"], item["version"])
     return found
+
+
+def test_a_full_recrawl_fetches_every_article_and_emits_only_changes(runs, served, tmp_path):
+    data, _, _, _ = runs
+    site, base_url = served["revised"]
+    crawl = run_crawl(
+        tmp_path, base_url=base_url, settings={"NEWSCRAWL_DATA_DIR": str(data), "NEWSCRAWL_INCREMENTAL": "false"}
+    )
+    assert crawl.returncode == 0, crawl.log[-2000:]
+    assert crawl.stat("newscrawl/articles/requested") == len(site.article_ids()) + 2
+    assert crawl.stat("newscrawl/store/unchanged") == len(site.article_ids())
+    assert crawl.items == []
