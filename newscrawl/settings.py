@@ -35,9 +35,9 @@ NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
 # Where articles are stored: "" = SQLite at <data dir>/newscrawl.sqlite3; a postgresql:// URL
 # = PostgreSQL (shared by several workers).
 NEWSCRAWL_DATABASE_URL = os.environ.get("NEWSCRAWL_DATABASE_URL", "")
-# SQLite commits every N saved articles and at the end of the run; a crash loses at most N-1,
-# which the next run fetches again (the store is the source of truth).
-NEWSCRAWL_STORE_COMMIT_EVERY = 100
+# SQLite commits every N saved articles and at the end of the run. 1 (cheap in WAL mode) makes
+# every article durable before it reaches a feed, so a crash never emits one twice.
+NEWSCRAWL_STORE_COMMIT_EVERY = 1
 # Skip article pages whose feed pubDate / sitemap lastmod is not newer than the stored copy.
 # -s NEWSCRAWL_INCREMENTAL=false forces a full re-crawl.
 NEWSCRAWL_INCREMENTAL = True
@@ -89,8 +89,12 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.archive.ArchivePipeline": 500,
 }
 
+# --- Crash safety: the store is the source of truth, not JOBDIR --------------------------------
+DUPEFILTER_CLASS = "newscrawl.dupefilter.RunDupeFilter"  # Scrapy: RFPDupeFilter (persists in JOBDIR)
+
 # --- Output ---------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Scrapy: None (escaped \uXXXX in JSON)
+FEED_STORAGES = {"": "newscrawl.feeds.AtomicFileFeedStorage", "file": "newscrawl.feeds.AtomicFileFeedStorage"}
 FEED_STORE_EMPTY = False  # Scrapy: True; an empty run writes no empty file
 LOG_LEVEL = "INFO"  # Scrapy: DEBUG
 LOGSTATS_INTERVAL = 0.0  # Scrapy: 60; ProgressLog says more

@@ -1,0 +1,26 @@
+import fcntl
+
+from newscrawl.feeds import recover_partial_feeds
+
+
+def test_a_crashed_partial_feed_keeps_its_complete_lines(tmp_path):
+    (tmp_path / "voa-1.jsonl.partial").write_bytes(b'{"a": 1}\n{"a": 2}\n{"a": ')
+    assert recover_partial_feeds(tmp_path) == [tmp_path / "voa-1.jsonl"]
+    assert (tmp_path / "voa-1.jsonl").read_bytes() == b'{"a": 1}\n{"a": 2}\n'
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_partial_feed_without_a_complete_line_becomes_empty(tmp_path):
+    (tmp_path / "voa-2.jsonl.partial").write_bytes(b'{"a": ' * 30_000)
+    recover_partial_feeds(tmp_path)
+    assert (tmp_path / "voa-2.jsonl").read_bytes() == b""
+
+
+def test_the_partial_feed_of_a_running_crawl_is_left_alone(tmp_path):
+    partial = tmp_path / "voa-3.jsonl.partial"
+    with partial.open("wb") as running:
+        fcntl.flock(running, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        running.write(b'{"a": 1}\n{"a"')
+        running.flush()
+        assert recover_partial_feeds(tmp_path) == []
+    assert partial.exists()
