@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 from twisted.internet import task
 
 from newscrawl.datadir import data_dir
@@ -105,3 +105,44 @@ class StatsFile:
         path = Path(self.path_template % {"name": spider.name, "time": now.isoformat().replace(":", "-")})
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(stats, default=str, indent=1, sort_keys=True), encoding="utf-8")
+
+
+class CrawlHealth:
+    """Makes a crawl that "succeeded" with nothing say so. When the crawl is about to finish,
+    it checks the stats for the failures that look like success, and if it finds one, logs an
+    error and finishes the crawl with a reason that names the problem:
+
+    * ``site_returned_non_articles``: at least ``NEWSCRAWL_HEALTH_MAX_UNEXTRACTABLE_RATIO`` of
+      the article pages fetched were not articles (a bot challenge, a "JavaScript is disabled"
+      shell, an empty article container), with at least ``NEWSCRAWL_HEALTH_MIN_ARTICLE_PAGES``;
+    * ``no_articles_found``: no source listed any article at all (an empty feed, a challenge
+      instead of a sitemap, sources that all failed).
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.max_ratio = crawler.settings.getfloat("NEWSCRAWL_HEALTH_MAX_UNEXTRACTABLE_RATIO")
+        self.min_pages = crawler.settings.getint("NEWSCRAWL_HEALTH_MIN_ARTICLE_PAGES")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlHealth:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
+        return extension
+
+    def spider_idle(self) -> None:
+        problem = self.diagnose(self.crawler.stats.get_stats())
+        if problem:
+            self.crawler.stats.set_value("newscrawl/health", problem)
+            logger.error("The crawl found a problem: %(problem)s", {"problem": problem})
+            raise CloseSpider(problem)
+
+    def diagnose(self, stats: dict) -> str | None:
+        fetched = stats.get("newscrawl/articles/fetched", 0)
+        unextractable = stats.get("newscrawl/articles/unextractable", 0)
+        if fetched >= self.min_pages and unextractable >= self.max_ratio * fetched:
+            return "site_returned_non_articles"
+        found = fetched + stats.get("newscrawl/articles/requested", 0) + stats.get("newscrawl/skipped/not_modified", 0)
+        if not found:
+            return "no_articles_found"
+        return None

@@ -54,6 +54,11 @@ NEWSCRAWL_IMAGE_MAX_PIXELS = 40_000_000
 IMAGES_THUMBS = {"small": (320, 320)}  # Scrapy: {}
 # IMAGES_STORE unset: <data dir>/images. IMAGES_EXPIRES: Scrapy's 90 days.
 
+# Crawl health (newscrawl.extensions.CrawlHealth): finish with "site_returned_non_articles" when
+# at least this share of the article pages fetched (and at least this many) were not articles.
+NEWSCRAWL_HEALTH_MAX_UNEXTRACTABLE_RATIO = 0.5
+NEWSCRAWL_HEALTH_MIN_ARTICLE_PAGES = 5
+
 # --- Politeness -----------------------------------------------------------------------------
 USER_AGENT = "newscrawl/0.1 (news archiver for research; Scrapy)"
 ROBOTSTXT_OBEY = True  # Scrapy: False
@@ -81,6 +86,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "newscrawl.extensions.ProgressLog": 500,
     "newscrawl.extensions.StatsFile": 500,
+    "newscrawl.extensions.CrawlHealth": 500,
 }
 ITEM_PIPELINES = {
     "newscrawl.pipelines.validate.ValidationPipeline": 100,

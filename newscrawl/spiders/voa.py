@@ -11,6 +11,7 @@ section listings (or the given start URLs) and turns each article page into one 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 
@@ -94,13 +95,20 @@ class VoaSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"newscrawl/sources/{kind}")
         try:
             if kind == discovery.FEED:
-                yield from self.follow_articles(discovery.feed_links(body), discovery.FEED)
+                yield from self.parse_feed(response, body)
             elif kind in (discovery.SITEMAP_INDEX, discovery.SITEMAP):
                 yield from self.parse_sitemap(body)
             else:
                 yield from self.parse_html(response)
         except SourceError as exc:
             self.count_failure("source", f"unreadable_{kind}", response.url, str(exc))
+
+    def parse_feed(self, response: Response, body: bytes) -> Iterator[scrapy.Request]:
+        links = discovery.feed_links(body)
+        if not links:
+            self.crawler.stats.inc_value("newscrawl/sources/empty_feed")
+            logger.warning("Feed %(url)s lists no item", {"url": response.url})
+        yield from self.follow_articles(links, discovery.FEED)
 
     def parse_sitemap(self, body: bytes) -> Iterator[scrapy.Request]:
         kind, links = discovery.sitemap_links(body)
@@ -194,11 +202,13 @@ class VoaSpider(scrapy.Spider):
         self, response: Response, page: PangeaArticle | None = None
     ) -> Iterator[scrapy.Request | ArticleItem]:
         page = page or PangeaArticle(response.text, response.url)
+        self.crawler.stats.inc_value("newscrawl/articles/fetched")
         fetched_at = datetime.now(timezone.utc)
         try:
             item = load_article(page, self.site, fetched_at, response.meta.get(FEED_PUBLISHED_AT))
         except ExtractionError as exc:
-            self.count_failure("article", "not_article", response.url, str(exc))
+            self.crawler.stats.inc_value("newscrawl/articles/unextractable")
+            self.count_failure("article", reason_slug(str(exc)), response.url, str(exc))
             return
         self.requested_ids.add(item["article_id"])
         if not self.window.admits(discovery.parse_date(item["published_at"])):
@@ -237,6 +247,15 @@ class VoaSpider(scrapy.Spider):
         except (OSError, EOFError, _DecompressionMaxSizeExceeded) as exc:
             self.count_failure("source", "bad_gzip", response.url, repr(exc))
             return None
+
+
+def reason_slug(message: str) -> str:
+    """A stats-friendly reason from an error message: "no body text" -> "no_body_text".
+
+    >>> reason_slug("unreadable page: ValueError('x')")
+    'unreadable_page'
+    """
+    return re.sub(r"\W+", "_", message.split(":", 1)[0]).strip("_").lower() or "unknown"
 
 
 def failure_reason(failure: Failure) -> str:

@@ -140,3 +140,10 @@ def test_start_urls_off_the_site_are_refused(tmp_path):
     crawl = run_crawl(tmp_path, "-a", "start_urls=http://example.org/a/1.html")
     assert crawl.returncode != 0
     assert "start URLs outside voachinese" in crawl.log
+
+
+def test_a_crawl_whose_sources_list_nothing_finishes_with_a_reason(replica, tmp_path):
+    _, base_url = replica
+    crawl = run_crawl(tmp_path, "-a", "start_urls=https://www.voachinese.com/api/no-such-feed", base_url=base_url)
+    assert crawl.stats["finish_reason"] == "no_articles_found"
+    assert "The crawl found a problem: no_articles_found" in crawl.log
