@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
 # Fields without which a page makes no item, and the reason given then.
 REQUIRED = {"article_id": "no article id", "title": "no title", "published_at": "no publication date"}
 # Kinds of pages that are items even with little or no text.
-MEDIA_KINDS = frozenset({"video", "audio", "gallery", "live"})
+MEDIA_KINDS = frozenset({"video", "audio", "gallery"})
 
 
 def _text_or_none(value: str | None) -> str | None:

@@ -7,9 +7,12 @@ import logging
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
+from urllib.parse import urljoin
+
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.response import response_status_message
 
@@ -31,7 +34,7 @@ class ReplayMiddleware:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
-        self.origin = crawler.settings.get("NEWSCRAWL_BASE_URL", "")
+        self.origin = ""
         self.hosts: frozenset[str] = frozenset()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
@@ -40,7 +43,7 @@ class ReplayMiddleware:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
-        self.origin = validate_origin(getattr(spider, "base_url", None) or self.origin)
+        self.origin = replay_origin(spider, self.crawler.settings)
         self.hosts = spider.site.hosts if hasattr(spider, "site") else frozenset()
         if self.origin:
             logger.info("Replaying %(hosts)s from %(origin)s", {"hosts": sorted(self.hosts), "origin": self.origin})
@@ -67,12 +70,51 @@ class ReplayMiddleware:
         return real_url
 
 
+def replay_origin(spider: Spider, settings) -> str:
+    """The replay origin of a crawl: ``-a base_url=`` else ``NEWSCRAWL_BASE_URL``, validated."""
+    return validate_origin(getattr(spider, "base_url", None) or settings.get("NEWSCRAWL_BASE_URL"))
+
+
 def validate_origin(origin: str | None) -> str:
     """A replay origin must be a bare http(s) origin: scheme, host and port, no path."""
     origin = (origin or "").rstrip("/")
     if origin and not (origin.startswith(("http://", "https://")) and origin.count("/") == 2):
         raise ConfigurationError(f"base_url must look like http://127.0.0.1:8000, got {origin!r}")
     return origin
+
+
+class Refused(IgnoreRequest):
+    """A response the crawler will not follow; ``reason`` names why, for the stats."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+class RedirectGuardMiddleware:
+    """Refuses redirects off the site's hosts (other hosts, private addresses) and redirect
+    loops before Scrapy's redirect middleware follows them, so that the request's errback
+    counts the loss with its reason instead of the request vanishing in the offsite or dupe
+    filter. It sits above RedirectMiddleware (600) to see the 3xx response first."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location")
+        if response.status not in (301, 302, 303, 307, 308) or not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        site = getattr(self.crawler.spider, "site", None)
+        if site is not None and host_of(target) not in site.hosts:
+            raise Refused("redirect_offsite", f"{request.url} -> {target}")
+        if target == request.url or target in request.meta.get("redirect_urls", ()):
+            raise Refused("redirect_loop", f"{request.url} -> {target}")
+        return response
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

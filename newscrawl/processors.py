@@ -1,4 +1,4 @@
-"""Small pure functions that clean field values: text, tags, dates, image URLs, sources.
+"""Small pure functions that clean field values: text, tags, dates, URLs, sources.
 
 Used by the page extractor (``newscrawl.extract.pangea``) and as item-loader processors
 (``newscrawl.loaders``). Each one takes a value and returns the cleaned value; none of them
@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from html import unescape
 from typing import Any, TypeVar
+from urllib.parse import urljoin
 
 import dateparser
 import nh3
@@ -185,13 +186,19 @@ def to_utc_iso(value: Any) -> str | None:
     '2025-02-18T15:27:23Z'
     >>> to_utc_iso("soon") is None
     True
+    >>> to_utc_iso("9999-12-31T23:59:59-23:59") is None  # past the year 9999 in UTC
+    True
     """
     moment = value if isinstance(value, datetime) else _parse_timestamp(value)
     if moment is None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:  # at the edge of datetime's range, e.g. 9999-12-31T23:59:59-23:59
+        return None
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")  # strftime drops the zeros of year 1
 
 
 def _parse_timestamp(value: Any) -> datetime | None:
@@ -228,6 +235,21 @@ def parse_visible_date(text: str | None, language: str | None = None) -> str | N
     except (ValueError, OverflowError):  # a language dateparser does not know, or a wild date
         moment = dateparser.parse(text, settings=settings)
     return to_utc_iso(moment)
+
+
+def absolute_url(base: str, link: str) -> str:
+    """``link`` resolved against ``base``; "" if there is no link or it cannot be resolved.
+
+    >>> absolute_url("https://www.voachinese.com/z/1739", " /a/1.html ")
+    'https://www.voachinese.com/a/1.html'
+    >>> absolute_url("https://www.voachinese.com/z/1739", "http://[broken/a/1.html")  # a bad IPv6 host
+    ''
+    """
+    link = link.strip()
+    try:
+        return urljoin(base, link) if link else ""
+    except ValueError:
+        return ""
 
 
 def is_pangea_image(url: str) -> bool:

@@ -7,6 +7,7 @@ secrets also from the environment.
 """
 
 import os
+import shutil
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
@@ -54,10 +55,35 @@ NEWSCRAWL_IMAGE_MAX_PIXELS = 40_000_000
 IMAGES_THUMBS = {"small": (320, 320)}  # Scrapy: {}
 # IMAGES_STORE unset: <data dir>/images. IMAGES_EXPIRES: Scrapy's 90 days.
 
+# Near-duplicates (newscrawl.pipelines.near_duplicates): an article whose body is this similar
+# (Jaccard similarity of character 5-grams, estimated by MinHash) to an earlier article's is
+# marked with duplicate_of = that article; at the start, signatures of articles published in
+# the last N days are loaded (0 = all of them).
+NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8
+NEWSCRAWL_NEAR_DUPLICATE_DAYS = 30
 # Crawl health (newscrawl.extensions.CrawlHealth): finish with "site_returned_non_articles" when
 # at least this share of the article pages fetched (and at least this many) were not articles.
 NEWSCRAWL_HEALTH_MAX_UNEXTRACTABLE_RATIO = 0.5
 NEWSCRAWL_HEALTH_MIN_ARTICLE_PAGES = 5
+
+# Rendering article pages in headless Chromium (newscrawl.rendering, through scrapy-playwright),
+# for pages that need JavaScript. Only article pages go through the browser, which fetches the
+# page and nothing else (inline scripts run; no script, image, style or frame is fetched).
+NEWSCRAWL_RENDER_JS = False
+# The Chromium executable (a path, or a name on PATH); a missing one stops the crawl at start.
+NEWSCRAWL_CHROMIUM_PATH = shutil.which("chromium") or "chromium-browser"
+# Browser contexts alive at once (PLAYWRIGHT_MAX_CONTEXTS), pages rendered at once in each
+# (PLAYWRIGHT_MAX_PAGES_PER_CONTEXT), and pages a context renders before it is closed for a
+# fresh one (long-lived contexts leak memory).
+NEWSCRAWL_RENDER_MAX_CONTEXTS = 2
+NEWSCRAWL_RENDER_CONCURRENT_PAGES = 4
+NEWSCRAWL_RENDER_PAGES_PER_CONTEXT = 100
+# In a replay, the browser's proxy for every host but the replay origin: a closed loopback port,
+# so that nothing the browser does (a redirect to the real site, say) leaves the machine.
+NEWSCRAWL_RENDER_REPLAY_PROXY = "http://127.0.0.1:9"
+# Finish the crawl with "browser_unavailable" when this many rendered pages failed before any
+# succeeded (at the first failure when the browser never launched).
+NEWSCRAWL_RENDER_MAX_STARTUP_FAILURES = 3
 
 # --- Politeness -----------------------------------------------------------------------------
 USER_AGENT = "newscrawl/0.1 (news archiver for research; Scrapy)"
@@ -76,10 +102,16 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024  # Scrapy: 32 MiB
 # --- Components -----------------------------------------------------------------------------
 ADDONS = {
     "newscrawl.datadir.DefaultFeedAddon": 0,
+    "newscrawl.rendering.RenderingAddon": 0,
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.middlewares.BackoffRetryMiddleware": 550,
+    "newscrawl.middlewares.RedirectGuardMiddleware": 650,
+    # Article pages through the browser (NEWSCRAWL_RENDER_JS): after the HTTP cache (900), so a
+    # cached page takes no browser context; it closes used pages before retries and redirects
+    # copy their requests.
+    "newscrawl.rendering.RenderArticlesMiddleware": 920,
     # Last before the download handler, so redirects and robots.txt see the real URLs.
     "newscrawl.middlewares.ReplayMiddleware": 950,
 }
@@ -91,6 +123,8 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     "newscrawl.pipelines.validate.ValidationPipeline": 100,
     "newscrawl.pipelines.images.ArticleImagesPipeline": 300,
+    # After validation, before the store: the stored item carries duplicate_of.
+    "newscrawl.pipelines.near_duplicates.NearDuplicatePipeline": 350,
     "newscrawl.pipelines.store.StorePipeline": 400,
     "newscrawl.pipelines.archive.ArchivePipeline": 500,
 }

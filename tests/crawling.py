@@ -11,6 +11,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SEED_DOCUMENT = REPO.parent / "shared" / "seed" / "000_643a62e685c401ee.txt"
 CRAWL_TIMEOUT = 600
+# The item fields the replica's truth states, compared field by field in end-to-end tests.
+COMPARED_FIELDS = (
+    "url", "article_id", "site", "language", "kind", "title", "summary", "authors", "section", "tags",
+    "published_at", "updated_at", "dateline", "body", "body_text", "sources", "images", "media",
+)
 
 
 @dataclass
@@ -58,3 +63,10 @@ def read_jsonl(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def extracted(item: dict, field: str):
+    """A field as the page gave it, without what the images pipeline adds to each image."""
+    if field == "images":
+        return [{key: image[key] for key in ("url", "caption", "is_cover")} for image in item["images"]]
+    return item[field]

@@ -80,6 +80,9 @@ def test_split_tags(value, tags):
         ("not a date", None),
         (None, None),
         (20250218, None),
+        ("0001-02-03T04:05:06Z", "0001-02-03T04:05:06Z"),  # four digits of year, always
+        ("9999-12-31T23:59:59-23:59", None),  # past datetime's range once in UTC
+        (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))), None),
     ],
 )
 def test_to_utc_iso(value, iso):

@@ -32,6 +32,7 @@ _PUBLISHED = re.compile(r"^<div><i>(?P<date>[^<]+)</i></div>")
 _COVER = re.compile(r'<img src="' + re.escape(IMAGE_PROXY) + r'(?P<url>[^"]+)"[^>]*>')
 _CAPTION = re.compile(r"<div><small[^>]*>(?P<caption>.*?)</small></div>")
 _BLOCK = re.compile(r"<p>(?P<html>.*?)</p>")
+_LINK_TEXT_ESCAPE = re.compile(r"\\([\[\]\\])")
 
 
 class DocumentError(NewscrawlError, ValueError):
@@ -96,7 +97,7 @@ def _title_link(line: str) -> tuple[str, str]:
     match = _TITLE_LINK.fullmatch(line.strip())
     if not match:
         raise DocumentError(f"line 2 must be [title](url), got {line[:80]!r}")
-    return match["title"].strip(), match["url"]
+    return html.unescape(_LINK_TEXT_ESCAPE.sub(r"\1", match["title"].strip())), match["url"]
 
 
 def _published_at(body: str) -> datetime:
@@ -141,11 +142,21 @@ def render_document(item: dict, image_proxy: str = "", image_width: int | None =
     <div><i>Tue, 18 Feb 2025 07:27:23 GMT</i></div><p>第一段。</p><p> </p><p><em>第二段</em></p>
     """
     fetched_at = _utc(item["fetched_at"])
-    head = f"<!--{round(fetched_at.timestamp() * 1000)}-->\n[{item['title']}]({item['url']})\n------\n\n"
+    head = f"<!--{round(fetched_at.timestamp() * 1000)}-->\n[{link_text(item['title'])}]({item['url']})\n------\n\n"
     published = format_datetime(_utc(item["published_at"]), usegmt=True)
     cover = _render_cover(item.get("images") or [], image_proxy, image_width)
     blocks = BLOCK_SEPARATOR.join(f"<p>{clean_html(block['html'])}</p>" for block in item.get("body") or [])
     return f"{head}<div><i>{published}</i></div>{cover}{blocks}\n"
+
+
+def link_text(text: str) -> str:
+    """Text as the text of a Markdown link: one line, HTML escaped, brackets and backslashes
+    escaped, so that a headline that shows markup never becomes markup.
+
+    >>> link_text('XSS: <img onerror=x> [y](javascript:z)')
+    'XSS: &lt;img onerror=x&gt; \\\\[y\\\\](javascript:z)'
+    """
+    return re.sub(r"([\[\]\\])", r"\\\1", html.escape(" ".join(text.split()), quote=False))
 
 
 def _render_cover(images: list[dict], image_proxy: str, image_width: int | None) -> str:

@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from newscrawl.archive.document import DocumentError, parse_document, render_document
+from newscrawl.archive.document import DocumentError, link_text, parse_document, render_document
 from newscrawl.errors import NewscrawlError
 
 INDEX_NAME = "index.md"
-_SAFE_ID = re.compile(r"\d{1,20}")
+_SAFE_ID = re.compile(r"[0-9]{1,20}")
 _SAFE_SITE = re.compile(r"[a-z0-9_-]{1,40}")
 
 
@@ -80,13 +80,10 @@ class ArchiveWriter:
         lines = ["# Archive", ""]
         for day in sorted(days, reverse=True):
             lines += [f"## {day}", ""]
-            lines += [f"- [{_escape_link_text(title)}]({relative})" for _, title, relative in sorted(days[day], reverse=True)]
+            lines += [f"- [{link_text(title)}]({relative})" for _, title, relative in sorted(days[day], reverse=True)]
             lines.append("")
         index = self.root / INDEX_NAME
         self.root.mkdir(parents=True, exist_ok=True)
         index.write_text("\n".join(lines), encoding="utf-8")
         return index
 
-
-def _escape_link_text(text: str) -> str:
-    return re.sub(r"([\[\]\\])", r"\\\1", text)

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
 
 import lxml.etree
 from parsel import Selector
 from scrapy.utils.sitemap import Sitemap
 
 from newscrawl.errors import NewscrawlError
+from newscrawl.processors import absolute_url
 from newscrawl.urls import article_id
 
 FEED = "feed"
@@ -30,7 +30,8 @@ _XML_PARSER = lxml.etree.XMLParser(
 )
 _ROOT_TAG = re.compile(rb"<(?:[\w-]+:)?(rss|feed|urlset|sitemapindex|rdf:RDF|html)\b", re.I)
 _CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_PAGE_PARAM = re.compile(r"[?&]p=(\d+)")
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_PAGE_PARAM = re.compile(r"[?&]p=(\d{1,9})(?!\d)")  # longer numbers are no page (int() refuses 4,300 digits)
 
 
 class SourceError(NewscrawlError):
@@ -79,6 +80,8 @@ def parse_date(text: str | None) -> datetime | None:
     '2025-02-18T00:00:00+00:00'
     >>> parse_date("someday") is None
     True
+    >>> parse_date("9999-12-31T23:59:59-23:59") is None  # past the year 9999 in UTC
+    True
     """
     text = (text or "").strip()
     if not text:
@@ -86,10 +89,10 @@ def parse_date(text: str | None) -> datetime | None:
     for parse in (_parse_iso, parsedate_to_datetime, _parse_chinese_date):
         try:
             value = parse(text)
-        except (TypeError, ValueError, IndexError):
+            if value is not None:
+                return _as_utc(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
             continue
-        if value is not None:
-            return _as_utc(value)
     return None
 
 
@@ -111,7 +114,7 @@ def _as_utc(value: datetime) -> datetime:
 def feed_links(body: bytes) -> list[Link]:
     """The item links of an RSS 2.0, RSS 1.0 or Atom feed, with their publication dates."""
     try:
-        root = lxml.etree.fromstring(body, parser=_XML_PARSER)
+        root = lxml.etree.fromstring(_without_surrogate_references(body), parser=_XML_PARSER)
     except lxml.etree.XMLSyntaxError as exc:
         raise SourceError(f"unreadable feed: {exc}") from exc
     if root is None:
@@ -119,14 +122,37 @@ def feed_links(body: bytes) -> list[Link]:
     return [link for entry in _feed_entries(root) if (link := _feed_link(entry))]
 
 
+def _without_surrogate_references(body: bytes) -> bytes:
+    """``&#xD800;`` to ``&#xDFFF;`` written as U+FFFD. libxml2's recovering parser keeps such a
+    reference as bytes that are not UTF-8, and lxml then raises on reading the element.
+
+    >>> _without_surrogate_references(b"<loc>a&#xD800;b&#55296;c&#x4E2D;</loc>")
+    b'<loc>a&#xFFFD;b&#xFFFD;c&#x4E2D;</loc>'
+    """
+    if b"&#" not in body:
+        return body
+    return _CHARACTER_REFERENCE.sub(_surrogate_as_replacement, body)
+
+
+def _surrogate_as_replacement(reference: re.Match) -> bytes:
+    code = int(reference[1], 16) if reference[1] else int(reference[2])
+    return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF else reference[0]
+
+
 def _feed_entries(root: lxml.etree._Element) -> Iterator[lxml.etree._Element]:
     for element in root.iter():
-        if isinstance(element.tag, str) and lxml.etree.QName(element).localname in ("item", "entry"):
+        if _local_name(element) in ("item", "entry"):
             yield element
 
 
+def _local_name(element: lxml.etree._Element) -> str:
+    """The tag without its namespace; "" for comments and entities. Not ``QName``: it raises on
+    the odd tags recovered from broken XML (``<news:>``)."""
+    return element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
+
+
 def _feed_link(entry: lxml.etree._Element) -> Link | None:
-    children = {lxml.etree.QName(c).localname: c for c in entry if isinstance(c.tag, str)}
+    children = {_local_name(c): c for c in entry}
     link = children.get("link")
     url = (link.get("href") or link.text or "").strip() if link is not None else ""
     if not url and "guid" in children:
@@ -142,7 +168,7 @@ def _feed_link(entry: lxml.etree._Element) -> Link | None:
 def sitemap_links(body: bytes) -> tuple[str, list[Link]]:
     """The kind of sitemap (SITEMAP_INDEX or SITEMAP) and its locations with their lastmod."""
     try:
-        sitemap = Sitemap(body)
+        sitemap = Sitemap(_without_surrogate_references(body))
         links = [Link(entry["loc"], parse_date(entry.get("lastmod"))) for entry in sitemap]
     except (lxml.etree.XMLSyntaxError, StopIteration) as exc:
         raise SourceError(f"unreadable sitemap: {exc!r}") from exc
@@ -156,17 +182,23 @@ def listing(selector: Selector, page_url: str) -> Listing:
     "load more" page, other sections and the feeds the page advertises."""
     articles: dict[str, Link] = {}
     for anchor in selector.css("a[href]"):
-        url = urljoin(page_url, anchor.attrib["href"])
+        # Not anchor.attrib: it reads every attribute, and lxml raises on a control character
+        # in any attribute's name.
+        url = absolute_url(page_url, anchor.root.get("href"))
         if article_id(url) and url not in articles:
             articles[url] = Link(url, _listed_date(anchor))
-    hrefs = [urljoin(page_url, h) for h in selector.css("a::attr(href)").getall()]
+    hrefs = _absolute_urls(page_url, selector.css("a::attr(href)").getall())
     feeds = selector.css('link[rel=alternate][type*="xml"]::attr(href)').getall()
     return Listing(
         articles=list(articles.values()),
         next_page=_next_page(hrefs, page_url),
         sections=sorted({h.split("?")[0] for h in hrefs if "/z/" in h}),
-        feeds=[urljoin(page_url, f) for f in feeds],
+        feeds=_absolute_urls(page_url, feeds),
     )
+
+
+def _absolute_urls(page_url: str, links: list[str]) -> list[str]:
+    return [url for url in (absolute_url(page_url, link) for link in links) if url]
 
 
 def _listed_date(anchor: Selector) -> datetime | None:

@@ -34,7 +34,6 @@ from collections.abc import Iterator
 from functools import cached_property
 from html import escape
 from typing import Any
-from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -73,6 +72,8 @@ _JUNK_TAGS = frozenset(
 # Class tokens (prefixes) of things inside the body that are not article text.
 _JUNK_CLASSES = ("wsw__embed", "wsw__related", "c-mmp", "media-pholder", "share", "related", "media-block", "dateline")
 _BLOCK_START = re.compile(r"<(?=(?:p|div|li|h[1-6]|tr|dt|dd)\b)", re.I)  # a line break inside a block
+# Characters XML cannot hold (form feed is HTML white space: it becomes a space).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 _AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".wav")
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
@@ -137,7 +138,8 @@ class PangeaArticle:
     def _parse(html: str | bytes) -> lxml.html.HtmlElement:
         if isinstance(html, bytes):
             html = html_to_unicode(None, html)[1]
-        data = html.encode("utf-8", "replace")  # libxml2 copes with NULs; the cleaners drop controls
+        # libxml2 keeps control characters that lxml then refuses to write back into the tree.
+        data = _CONTROL.sub("", html).replace("\x0c", " ").encode("utf-8", "replace")
         try:
             root = lxml.etree.fromstring(data, _PARSER) if data.strip() else None
         except lxml.etree.LxmlError:
@@ -270,7 +272,7 @@ class PangeaArticle:
     @cached_property
     def _canonical_url(self) -> str:
         declared = next((h for h in self._CANONICAL(self.root) if h.strip()), "") or self.meta.get("og:url", "")
-        return canonical_url(_absolute(self.url, declared) or self.url)
+        return canonical_url(processors.absolute_url(self.url, declared) or self.url)
 
     def article_id(self) -> str | None:
         return article_id(self.canonical_url()) or article_id(canonical_url(self.url))
@@ -380,9 +382,11 @@ class PangeaArticle:
         players = (self._PLAYER_SOURCES(self.cover) if self.cover is not None else []) or [
             s for root in self.body_roots for s in self._PLAYER_SOURCES(root)
         ]
-        found = [{"url": _absolute(self.url, s.get("src", "")), "type": _media_type(s, kind)} for s in players]
-        declared = [self.meta.get(k, "") for k in ("og:video", "og:audio", "twitter:player:stream")]
-        for url in (_absolute(self.url, src) for src in [_string(self.main_ld.get("contentUrl")), *declared]):
+        found = [{"url": processors.absolute_url(self.url, s.get("src", "")), "type": _media_type(s, kind)}
+                 for s in players]
+        declared = [_string(self.main_ld.get("contentUrl"))]
+        declared += [self.meta.get(k, "") for k in ("og:video", "og:audio", "twitter:player:stream")]
+        for url in (processors.absolute_url(self.url, src) for src in declared):
             found.append({"url": url, "type": "audio" if url.lower().endswith(_AUDIO_EXTENSIONS) else kind})
         return processors.unique((m for m in found if m["url"]), key=lambda m: m["url"])
 
@@ -423,7 +427,7 @@ class PangeaArticle:
         return self._image_record(sources[0], _text_of(caption[0]) if caption else "", is_cover)
 
     def _image_record(self, src: str, caption: str, is_cover: bool) -> dict | None:
-        url = _absolute(self.url, src)
+        url = processors.absolute_url(self.url, src)
         if not processors.is_pangea_image(url):
             return None
         return {"url": processors.original_image_url(url), "caption": caption, "is_cover": is_cover}
@@ -465,7 +469,7 @@ def _prepare(root: lxml.html.HtmlElement, url: str) -> None:
         if inline.tag != "a":
             inline.tag = "strong" if inline.tag == "b" else "em"
         elif not inline.get("href", "").startswith(("https://", "http://")):
-            inline.set("href", _absolute(url, inline.get("href", "")))
+            inline.set("href", processors.absolute_url(url, inline.get("href", "")))
 
 
 def _inner_html(element: lxml.html.HtmlElement) -> str:
@@ -474,14 +478,6 @@ def _inner_html(element: lxml.html.HtmlElement) -> str:
         junk.drop_tree()
     children = "".join(lxml.html.tostring(c, encoding="unicode") for c in element)
     return escape(element.text or "", quote=False) + children
-
-
-def _absolute(base: str, link: str) -> str:
-    """``link`` resolved against ``base``; "" if there is no link or it cannot be resolved."""
-    try:
-        return urljoin(base, link.strip()) if link.strip() else ""
-    except ValueError:  # e.g. "http://[broken" (an invalid IPv6 host)
-        return ""
 
 
 def _flatten_ld(data: Any) -> Iterator[dict]:

@@ -30,7 +30,7 @@ from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FSFilesStore
 from scrapy.pipelines.images import ImagesPipeline
-from scrapy.pipelines.media import FileException
+from scrapy.pipelines.media import FileException, _MediaRequestFiltered
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from newscrawl.datadir import data_dir
@@ -53,8 +53,12 @@ RESULT_FIELDS = ("path", "checksum", "width", "height", "thumbs")
 STATS_PREFIX = "newscrawl/images"
 
 
-class ImageRefused(NewscrawlError):
-    """An image the pipeline does not store; ``kind`` names the reason in the stats."""
+class ImageRefused(NewscrawlError, _MediaRequestFiltered):
+    """An image the pipeline does not store; ``kind`` names the reason in the stats.
+
+    It derives from Scrapy's (private) filtered-request error because that is the one failure
+    Scrapy 2.19's media pipeline logs quietly; any other is logged again as an ERROR with a
+    traceback, although the refusal is already logged once and recorded in the item."""
 
     def __init__(self, kind: str, reason: str):
         super().__init__(reason)
@@ -150,7 +154,14 @@ class ArticleImagesPipeline(ImagesPipeline):
             Request(
                 image_rendition_url(entry["url"], self.width),
                 callback=NO_CALLBACK,
-                meta={IMAGE_REQUEST: True, "download_maxsize": self.max_bytes},
+                meta={
+                    IMAGE_REQUEST: True,
+                    "download_maxsize": self.max_bytes,
+                    # An image is worth one retry, not a slot held for minutes; losing it is
+                    # recorded in the item, so it is no error of the crawl.
+                    "max_retry_times": 1,
+                    "give_up_log_level": "WARNING",
+                },
             )
             for entry in _fetched_entries(item)
         ]

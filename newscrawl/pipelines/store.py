@@ -7,19 +7,14 @@ runs. A changed article goes on as its next ``version`` with the ``previous_hash
 
 from __future__ import annotations
 
-import logging
-
 from itemadapter import ItemAdapter
-from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from newscrawl.items import ArticleItem
-from newscrawl.store import ArticleStore, open_store_from_settings
-
-logger = logging.getLogger(__name__)
+from newscrawl.store import ArticleStore, crawler_store
 
 
 class StorePipeline:
@@ -29,9 +24,9 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        pipeline = cls(crawler, open_store_from_settings(crawler.settings))
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        return pipeline
+        # The crawl's store, shared with the other components that use it; closed when the
+        # spider closes (see newscrawl.store.crawler_store).
+        return cls(crawler, crawler_store(crawler))
 
     async def process_item(self, item: ArticleItem) -> ArticleItem:
         # Saves run in Scrapy's thread pool: a PostgreSQL round trip must not stall the reactor.
@@ -41,7 +36,3 @@ class StorePipeline:
             raise DropItem(f"unchanged since version {result.version}", log_level="DEBUG")
         ItemAdapter(item).update(result.item_fields())
         return item
-
-    def spider_closed(self) -> None:
-        self.store.close()
-        logger.info("Store closed with everything committed")

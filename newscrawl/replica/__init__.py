@@ -6,9 +6,12 @@
     server.stop()
 
 ``python -m newscrawl.replica --size 200`` serves one from the command line.
+``serve(site, faults=FaultPlan(kinds, rate, seed))`` makes some responses faulty on purpose
+(see :mod:`newscrawl.replica.faults`).
 """
 
+from newscrawl.replica.faults import FaultPlan
 from newscrawl.replica.server import ReplicaServer, serve
 from newscrawl.replica.site import ReplicaSite
 
-__all__ = ["ReplicaServer", "ReplicaSite", "serve"]
+__all__ = ["FaultPlan", "ReplicaServer", "ReplicaSite", "serve"]

@@ -45,12 +45,18 @@ body (``#article-content .wsw``)
     ``inline_figure``, ``uncaptioned_figure`` (caption ""), ``missing_image`` (that figure's
     image answers 404 but the truth still lists it). ``media_embed``, ``promo_embed``,
     ``widget_embed``: ``div.wsw__embed`` that are neither text nor images.
+republished (in no profile)
+    ``ReplicaSite(republished=[id, ...])`` also serves each of those articles again under a
+    new id (after the 404/410 ids) and slug, two days later, titled "…（重发）", its body
+    followed by "编者按：本文首发于…。" (see :func:`republish`);
+    ``ReplicaSite.republished_ids()`` maps each copy to its original.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -69,6 +75,7 @@ END = datetime(2025, 3, 20, tzinfo=timezone.utc)
 MIN_SIZE = 10
 UNAVAILABLE_K, SLOW_K, MISSING_IMAGE_K = 5, 6, 3
 PHANTOMS = {"not_found": (404, 3), "gone": (410, 4)}  # status, and the article they follow
+REPUBLISH_DELAY = timedelta(days=2)
 SECTION_NAMES = ("美国", "中国", "国际", "港澳台")
 BEIJING = timezone(timedelta(hours=8))
 
@@ -129,6 +136,10 @@ class Generator:
 
     def phantom_id(self, name: str) -> str:
         return str(BASE_ID + self.size + list(PHANTOMS).index(name))
+
+    def republished_id(self, index: int) -> str:
+        """The id of the ``index``-th republished copy (see :func:`republish`)."""
+        return str(BASE_ID + self.size + len(PHANTOMS) + index)
 
     def section_id(self, k: int) -> str:
         sections = self.site.sections
@@ -335,11 +346,34 @@ def _live(rng: Random, origin: str, entry: Entry, variants: frozenset[str], neig
 
 
 def _revise(body: list[Piece], rng: Random) -> list[Piece]:
-    """The second revision: one more paragraph, before the attribution line when there is one."""
-    extra = Block("p", (Inline("更新：" + text.paragraph(rng, (1, 2))),))
+    """The second revision: one more paragraph."""
+    return _appended(body, Block("p", (Inline("更新：" + text.paragraph(rng, (1, 2))),)))
+
+
+def _appended(body: Sequence[Piece], extra: Block) -> list[Piece]:
+    """The body with one more block at its end, before the attribution line when there is one."""
     last = body[-1]
     at = len(body) - 1 if isinstance(last, Block) and last.inlines[0].text.startswith("(本文依据了") else len(body)
     return [*body[:at], extra, *body[at:]]
+
+
+def republish(original: Article, ident: str) -> Article:
+    """The ``republished`` variant: ``original`` published again under id ``ident`` two days
+    later, with a new slug and title, its body followed by an editor's note."""
+    entry = original.entry
+    published = entry.published + REPUBLISH_DELAY
+    copy = replace(
+        entry,
+        article_id=ident,
+        title=f"{entry.title}（重发）",
+        slug=f"{entry.slug.removesuffix(f'-{entry.published:%Y%m%d}')}-again-{published:%Y%m%d}",
+        published=published,
+        updated=published if entry.updated else None,
+        old_slug=None,
+    )
+    note = Block("p", (Inline(f"编者按：本文首发于{chinese_day(entry.published)}。"),))
+    return replace(original, entry=copy, body=tuple(_appended(original.body, note)),
+                   variants=original.variants - {"old_slug"} | {"republished"})
 
 
 def _video_url(media_uuid: str, published: datetime) -> str:

@@ -11,16 +11,16 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from newscrawl.replica import feeds, images, markup, pages
+from newscrawl.replica.faults import BIG_SITEMAP_SIZE, FaultInjector, FaultPlan
+from newscrawl.replica.reply import Reply
 from newscrawl.replica.site import ReplicaSite
 from newscrawl.replica.text import AUTHORS, ORGANIZATION
-
-HTML = "text/html; charset=utf-8"
 FEED_SIZE = 50
 UNAVAILABLE_TIMES = 2  # the "unavailable" article answers 503 this many times, then 200
 SLOW_SECONDS = 2.0
@@ -30,20 +30,15 @@ _SITEMAP_CHILD = re.compile(r"^/sitemap_(?P<n>\d+)\.xml\.gz$")
 _PROGRAMME = re.compile(r"^/p/(?P<id>\d+)\.html$")
 
 
-@dataclass
-class Reply:
-    status: int
-    body: bytes
-    content_type: str = HTML
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 class Replica:
-    """The site as an HTTP application, with the per-server state of its failure cases."""
+    """The site as an HTTP application, with the per-server state of its failure cases and,
+    when a :class:`FaultPlan` enables any, of its injected faults."""
 
-    def __init__(self, site: ReplicaSite, slow_seconds: float = SLOW_SECONDS):
+    def __init__(self, site: ReplicaSite, slow_seconds: float = SLOW_SECONDS, faults: FaultPlan | None = None):
         self.site = site
         self.slow_seconds = slow_seconds
+        self.faults = FaultInjector(faults, site.site.origin) if faults and faults.enabled else None
+        self.sitemap_size = BIG_SITEMAP_SIZE if faults and faults.big_sitemap else feeds.SITEMAP_SIZE
         self.failures = site.failure_ids()
         self._unavailable = itertools.count()
         self._lock = threading.Lock()
@@ -52,6 +47,11 @@ class Replica:
         self.sitemap = lru_cache(maxsize=64)(self._sitemap)
 
     def respond(self, target: str) -> Reply:
+        if self.faults is None:
+            return self.serve(target)
+        return self.faults.respond(target, self.route_of, self.serve)
+
+    def serve(self, target: str) -> Reply:
         parts = urlsplit(target)
         path, query = parts.path, parse_qs(parts.query)
         routes = (
@@ -79,13 +79,28 @@ class Replica:
         if path == "/rssfeeds":
             return self.html(pages.feed_directory(site, replica.sections, self.feed_titles()))
         if path == "/sitemap.xml":
-            children = math.ceil(len(replica.timeline) / feeds.SITEMAP_SIZE)
+            children = math.ceil(len(replica.timeline) / self.sitemap_size)
             return Reply(200, feeds.sitemap_index(site, children), "application/xml")
         if path == feeds.NEWS_SITEMAP:
             return Reply(200, feeds.news_sitemap(site, replica.entries(replica.timeline[:FEED_SIZE])), "application/xml")
         if path.startswith("/author/"):
             return self.author(path)
         return self.image(path)
+
+    def route_of(self, path: str) -> str | None:
+        """What a path serves, as fault kinds name it: article, listing, feed, sitemap, image, robots."""
+        site = self.site.site
+        if _ARTICLE.match(path):
+            return "article"
+        if _SECTION.match(path) or _PROGRAMME.match(path) or path in ("/", "/rssfeeds") or path.startswith("/author/"):
+            return "listing"
+        if path in site.feeds:
+            return "feed"
+        if _SITEMAP_CHILD.match(path) or path in ("/sitemap.xml", feeds.NEWS_SITEMAP):
+            return "sitemap"
+        if path == "/robots.txt":
+            return "robots"
+        return "image" if images.parse_image_path(path) else None
 
     # --- Articles ----------------------------------------------------------------------------
 
@@ -152,7 +167,7 @@ class Replica:
         return Reply(200, body, "application/rss+xml; charset=utf-8")
 
     def _sitemap(self, number: int) -> Reply:
-        ids = self.site.timeline[(number - 1) * feeds.SITEMAP_SIZE:number * feeds.SITEMAP_SIZE]
+        ids = self.site.timeline[(number - 1) * self.sitemap_size:number * self.sitemap_size]
         if number < 1 or not ids:
             return self.not_found()
         return Reply(200, feeds.sitemap(self.site.site, self.site.entries(ids)), "application/x-gzip")
@@ -195,8 +210,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(self.server.replica.respond(self.path), with_body=False)
 
     def _send(self, reply: Reply, with_body: bool) -> None:
+        if reply.deliver is not None:
+            self.close_connection = True
+            try:
+                reply.deliver(reply, self.connection)
+            except OSError:  # the client gave up first, as the fault intends
+                pass
+            return
         self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
+        if reply.content_type:
+            self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -225,16 +248,23 @@ class ReplicaServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
+    def fault_ledger(self) -> dict[str, list[tuple[str, str]]]:
+        """Every fault injected so far: kind -> [(target, detail), ...]; {} without faults."""
+        return self.replica.faults.ledger() if self.replica.faults else {}
+
     def stop(self) -> None:
+        if self.replica.faults:
+            self.replica.faults.stop()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
 
 
-def serve(site: ReplicaSite, host: str = "127.0.0.1", port: int = 0) -> ReplicaServer:
-    """Serve ``site`` from a background thread; ``.base_url`` says where, ``.stop()`` ends it."""
+def serve(site: ReplicaSite, host: str = "127.0.0.1", port: int = 0, faults: FaultPlan | None = None) -> ReplicaServer:
+    """Serve ``site`` from a background thread; ``.base_url`` says where, ``.stop()`` ends it.
+    ``faults`` (else ``site.faults``) makes some responses faulty on purpose."""
     httpd = _Server((host, port), _Handler)
-    httpd.replica = Replica(site)
+    httpd.replica = Replica(site, faults=faults or site.faults)
     thread = threading.Thread(target=httpd.serve_forever, name="replica-server", daemon=True)
     thread.start()
     return ReplicaServer(httpd.replica, httpd, thread)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from newscrawl.archive.document import parse_document
 from newscrawl.errors import ConfigurationError
-from newscrawl.replica.generator import PHANTOMS, SLOW_K, UNAVAILABLE_K, Generator
+from newscrawl.replica.faults import FaultPlan
+from newscrawl.replica.generator import PHANTOMS, SLOW_K, UNAVAILABLE_K, Generator, republish
 from newscrawl.replica.model import Article, Entry
 from newscrawl.sites import get_site
 
@@ -26,8 +27,11 @@ class ReplicaSite:
         seed_documents: Iterable[str | Path] = (),
         site: str = "voachinese",
         revised: Iterable[str] = frozenset(),
+        republished: Iterable[str] = (),
+        faults: FaultPlan | None = None,
     ):
         self.site = get_site(site)
+        self.faults = faults  # what serve() injects, unless told otherwise
         self.generator = Generator(self.site, seed, size, frozenset(map(str, revised)))
         self._phantoms = {self.generator.phantom_id(name): name for name in PHANTOMS}
         self._seeds: dict[str, Article] = {}
@@ -36,6 +40,10 @@ class ReplicaSite:
             if self.entry(article.entry.article_id) is not None:
                 raise ConfigurationError(f"seed document {path}: id {article.entry.article_id} is already taken")
             self._seeds[article.entry.article_id] = article
+        # Republished copies, like seed documents, are articles with ids of their own.
+        self._republished = {self.generator.republished_id(i): str(ident) for i, ident in enumerate(republished)}
+        for copy, original in self._republished.items():
+            self._seeds[copy] = republish(self.article(original), copy)
         self.sections = self.generator.sections
 
     # --- The public record ---------------------------------------------------------------------
@@ -60,6 +68,10 @@ class ReplicaSite:
             "unavailable": self.generator.id_of(UNAVAILABLE_K),
             "slow": self.generator.id_of(SLOW_K),
         }
+
+    def republished_ids(self) -> dict[str, str]:
+        """Each republished copy's id -> the id of the article it copies."""
+        return dict(self._republished)
 
     def missing_image_urls(self) -> list[str]:
         return [self.generator.missing_image.url]

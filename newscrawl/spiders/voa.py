@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 
 import scrapy
+from parsel import Selector
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
@@ -25,11 +26,12 @@ from twisted.python.failure import Failure
 from newscrawl.errors import ConfigurationError, ExtractionError
 from newscrawl.extract import discovery
 from newscrawl.extract.discovery import Link, SourceError
+from newscrawl.extract.encoding import decode_html
 from newscrawl.extract.pangea import PangeaArticle
 from newscrawl.items import ArticleItem
 from newscrawl.loaders import load_article
 from newscrawl.sites import DEFAULT_SITE, get_site
-from newscrawl.store import ArticleStore, StoredArticle, open_store_from_settings
+from newscrawl.store import ArticleStore, StoredArticle, crawler_store
 from newscrawl.urls import article_id, canonical_url, host_of
 from newscrawl.window import DateWindow
 
@@ -74,12 +76,8 @@ class VoaSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs) -> VoaSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         if crawler.settings.getbool("NEWSCRAWL_INCREMENTAL"):
-            spider.store = open_store_from_settings(crawler.settings)
+            spider.store = crawler_store(crawler)
         return spider
-
-    def closed(self, reason: str) -> None:
-        if self.store is not None:
-            self.store.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
@@ -119,14 +117,17 @@ class VoaSpider(scrapy.Spider):
             yield from self.follow_articles(links, discovery.SITEMAP)
 
     def parse_html(self, response: Response) -> Iterator[scrapy.Request | ArticleItem]:
-        page = PangeaArticle(response.text, response.url)
+        page = read_page(response)
         if page.is_article():
             yield from self.parse_article(response, page)
         else:
-            yield from self.parse_listing(response)
+            yield from self.parse_listing(response, page)
 
-    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        found = discovery.listing(response.selector, response.url)
+    def parse_listing(self, response: Response, page: PangeaArticle) -> Iterator[scrapy.Request]:
+        found = discovery.listing(Selector(root=page.root), response.url)
+        if not (found.articles or found.sections or found.feeds):
+            self.crawler.stats.inc_value("newscrawl/sources/empty_html")
+            logger.warning("Page %(url)s links to no article, section or feed", {"url": response.url})
         yield from self.follow_articles(found.articles, "listing")
         for url in [*found.sections, *found.feeds]:
             if self.is_on_site(url):
@@ -201,7 +202,7 @@ class VoaSpider(scrapy.Spider):
     def parse_article(
         self, response: Response, page: PangeaArticle | None = None
     ) -> Iterator[scrapy.Request | ArticleItem]:
-        page = page or PangeaArticle(response.text, response.url)
+        page = page or read_page(response)
         self.crawler.stats.inc_value("newscrawl/articles/fetched")
         fetched_at = datetime.now(timezone.utc)
         try:
@@ -216,7 +217,7 @@ class VoaSpider(scrapy.Spider):
             return
         yield item
         if self.whole_site and self.settings.getbool("NEWSCRAWL_FOLLOW_ARTICLE_LINKS"):
-            yield from self.follow_articles(discovery.listing(response.selector, response.url).articles, "listing")
+            yield from self.follow_articles(discovery.listing(Selector(root=page.root), response.url).articles, "listing")
 
     # --- Failures: every one is counted with its reason and logged ---------------------------
 
@@ -249,6 +250,11 @@ class VoaSpider(scrapy.Spider):
             return None
 
 
+def read_page(response: Response) -> PangeaArticle:
+    """The page, decoded as the page itself says when the server names the wrong encoding."""
+    return PangeaArticle(decode_html(response.body, getattr(response, "encoding", None) or "utf-8"), response.url)
+
+
 def reason_slug(message: str) -> str:
     """A stats-friendly reason from an error message: "no body text" -> "no_body_text".
 
@@ -262,4 +268,4 @@ def failure_reason(failure: Failure) -> str:
     """A short stats-friendly reason: ``http_404``, ``TimeoutError``, ..."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
-    return failure.type.__name__
+    return getattr(failure.value, "reason", None) or failure.type.__name__

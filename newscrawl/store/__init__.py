@@ -7,19 +7,31 @@ Two back ends behind :class:`~newscrawl.store.base.ArticleStore`: SQLite in the 
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
+from scrapy import signals
 from scrapy.settings import BaseSettings
 
 from newscrawl.datadir import data_dir
 from newscrawl.errors import ConfigurationError
-from newscrawl.store.base import ArticleStore, SaveResult, StoredArticle, StoreError
+from newscrawl.store.base import ArticleStore, SaveResult, StoredArticle, StoredSignature, StoreError
 from newscrawl.store.postgres import PostgresStore
 from newscrawl.store.sqlite import SQLiteStore
 
-__all__ = ["ArticleStore", "SaveResult", "StoredArticle", "StoreError", "open_store", "open_store_from_settings"]
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = [
+    "ArticleStore", "SaveResult", "StoredArticle", "StoredSignature", "StoreError",
+    "crawler_store", "open_store", "open_store_from_settings",
+]
+
+logger = logging.getLogger(__name__)
 
 SQLITE_FILE = "newscrawl.sqlite3"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -53,3 +65,27 @@ def open_store_from_settings(settings: BaseSettings) -> ArticleStore:
         pool_size=min(settings.getint("CONCURRENT_REQUESTS"), settings.getint("REACTOR_THREADPOOL_MAXSIZE")),
         commit_every=settings.getint("NEWSCRAWL_STORE_COMMIT_EVERY", COMMIT_EVERY),
     )
+
+
+_crawler_stores: WeakKeyDictionary[Crawler, ArticleStore] = WeakKeyDictionary()
+
+
+def crawler_store(crawler: Crawler) -> ArticleStore:
+    """The crawl's store, shared by every component that asks for it: opened from the crawl's
+    settings by the first, closed (everything committed) when the spider closes, after the item
+    pipelines' ``close_spider``.
+
+    One store, not one per component: a SQLite write transaction stays open for a whole commit
+    batch, and a second connection writing to the same file would wait for it, then fail with
+    "database is locked".
+    """
+    store = _crawler_stores.get(crawler)
+    if store is None:
+        store = _crawler_stores[crawler] = open_store_from_settings(crawler.settings)
+        crawler.signals.connect(lambda: _close(store), signal=signals.spider_closed, weak=False)
+    return store
+
+
+def _close(store: ArticleStore) -> None:
+    store.close()
+    logger.info("Store closed with everything committed")

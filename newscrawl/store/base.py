@@ -1,10 +1,10 @@
 """What every article store does, in SQL both back ends accept.
 
 A back end says only how it gets a connection (:meth:`ArticleStore._connection`), how it
-streams a query, how it commits and closes, and the two words of SQL that differ: the
-parameter placeholder and the JSON column type. Statements are written with ``?``
-placeholders and rewritten per back end; upserts use ``INSERT ... ON CONFLICT``, which
-PostgreSQL and SQLite (3.24+) both speak.
+streams a query, how it commits and closes, and the three words of SQL that differ: the
+parameter placeholder, the JSON column type and the binary column type. Statements are
+written with ``?`` placeholders and rewritten per back end; upserts use
+``INSERT ... ON CONFLICT``, which PostgreSQL and SQLite (3.24+) both speak.
 
 Timestamps are stored as the item carries them (ISO 8601 UTC ending in ``Z``), which sorts
 in time order as text in either database.
@@ -61,6 +61,14 @@ SCHEMA = (
         item {json} NOT NULL,
         PRIMARY KEY (article_id, version)
     )""",
+    # MinHash signatures of article bodies (newscrawl.pipelines.near_duplicates), kept apart from
+    # the articles: a crawl loads only a recent window of them.
+    """CREATE TABLE IF NOT EXISTS article_signatures (
+        article_id TEXT PRIMARY KEY,
+        published_at TEXT NOT NULL,
+        signature {binary} NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS article_signatures_published_at ON article_signatures (published_at)",
 )
 LATEST_COLUMNS = "article_id, content_hash, version, published_at, updated_at"
 SELECT_LATEST = f"SELECT {LATEST_COLUMNS} FROM articles WHERE article_id IN ({{placeholders}})"
@@ -79,6 +87,14 @@ UPSERT_ARTICLE = """INSERT INTO articles
 SELECT_ITEMS = "SELECT CAST(item AS TEXT) FROM articles {where} ORDER BY published_at, article_id"
 SELECT_VERSIONS = "SELECT CAST(item AS TEXT) FROM article_versions WHERE article_id = ? ORDER BY version"
 COUNT = "SELECT COUNT(*) FROM articles"
+UPSERT_SIGNATURE = """INSERT INTO article_signatures (article_id, published_at, signature) VALUES (?, ?, ?)
+    ON CONFLICT (article_id) DO UPDATE SET published_at = excluded.published_at, signature = excluded.signature"""
+SELECT_SIGNATURES = """SELECT s.article_id, s.published_at, s.signature, a.duplicate_of
+    FROM article_signatures s LEFT JOIN articles a ON a.article_id = s.article_id
+    {where} ORDER BY s.published_at, s.article_id"""
+SELECT_ITEM = "SELECT version, CAST(item AS TEXT) FROM articles WHERE article_id = ?"
+# Only the version that was read: a newer one saved in between keeps what its own save said.
+SET_DUPLICATE_OF = "UPDATE articles SET duplicate_of = ?, item = ? WHERE article_id = ? AND version = ?"
 
 
 class StoreError(NewscrawlError):
@@ -108,6 +124,16 @@ class StoredArticle:
     version: int
     published_at: str
     updated_at: str | None
+
+
+@dataclass(frozen=True)
+class StoredSignature:
+    """An article's body signature (opaque bytes) and what the store says it duplicates."""
+
+    article_id: str
+    published_at: str
+    signature: bytes
+    duplicate_of: str | None
 
 
 @dataclass(frozen=True)
@@ -154,6 +180,7 @@ class ArticleStore(ABC):
 
     placeholder = "?"
     json_type = "TEXT"
+    binary_type = "BLOB"
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", self.placeholder)
@@ -181,7 +208,7 @@ class ArticleStore(ABC):
     def create_schema(self) -> None:
         with self._connection() as connection:
             for statement in SCHEMA:
-                connection.execute(statement.format(json=self.json_type))
+                connection.execute(statement.format(json=self.json_type, binary=self.binary_type))
         self.commit()
 
     def latest(self, article_id: str) -> StoredArticle | None:
@@ -249,6 +276,32 @@ class ArticleStore(ABC):
         with self._connection() as connection:
             rows = connection.execute(self._sql(SELECT_VERSIONS), (article_id,)).fetchall()
         return [_in_field_order(json.loads(item)) for (item,) in rows]
+
+    def save_signature(self, article_id: str, published_at: str, signature: bytes) -> None:
+        """Records the signature of the article's body, replacing the one it had."""
+        with self._connection() as connection:
+            connection.execute(self._sql(UPSERT_SIGNATURE), (article_id, published_at, signature))
+
+    def signatures(self, since: datetime | None = None) -> Iterator[StoredSignature]:
+        """The signature of every article published at or after ``since`` (a naive datetime is
+        UTC), oldest first, streamed, with the article's ``duplicate_of`` (None if not stored)."""
+        where, params = ("WHERE s.published_at >= ?", (to_utc_iso(since),)) if since else ("", ())
+        for article_id, published_at, signature, duplicate_of in self._stream(
+            self._sql(SELECT_SIGNATURES.format(where=where)), params
+        ):
+            yield StoredSignature(article_id, published_at, bytes(signature), duplicate_of)
+
+    def set_duplicate_of(self, article_id: str, duplicate_of: str | None) -> bool:
+        """Sets ``duplicate_of`` on the article's latest item (not a new version: its content
+        did not change); False if the article is not stored."""
+        with self._connection() as connection:
+            row = connection.execute(self._sql(SELECT_ITEM), (article_id,)).fetchone()
+            if row is None:
+                return False
+            version, item = row
+            updated = json.dumps({**json.loads(item), "duplicate_of": duplicate_of}, ensure_ascii=False)
+            cursor = connection.execute(self._sql(SET_DUPLICATE_OF), (duplicate_of, updated, article_id, version))
+            return cursor.rowcount == 1
 
     def count(self) -> int:
         """How many articles the store holds (one per article, whatever its versions)."""

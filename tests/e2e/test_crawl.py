@@ -11,13 +11,9 @@ import pytest
 
 from newscrawl.archive.document import parse_document
 from newscrawl.replica import ReplicaSite, serve
-from tests.crawling import REPO, SEED_DOCUMENT, read_jsonl, run_crawl
+from tests.crawling import COMPARED_FIELDS, REPO, SEED_DOCUMENT, extracted, read_jsonl, run_crawl
 
 SEED_ID = "7978772"
-COMPARED_FIELDS = (
-    "url", "article_id", "site", "language", "kind", "title", "summary", "authors", "section", "tags",
-    "published_at", "updated_at", "dateline", "body", "body_text", "sources", "images", "media",
-)
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +46,6 @@ def test_every_article_is_emitted_once_with_every_field_right(full_crawl, replic
         expected = truths[item["article_id"]]
         for field in COMPARED_FIELDS:
             assert extracted(item, field) == expected[field], (item["article_id"], field)
-
-
-def extracted(item: dict, field: str):
-    """A field as the page gave it, without what the images pipeline adds to each image."""
-    if field == "images":
-        return [{key: image[key] for key in ("url", "caption", "is_cover")} for image in item["images"]]
-    return item[field]
 
 
 def test_items_carry_fetch_time_and_content_hash(full_crawl):

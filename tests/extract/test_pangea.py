@@ -81,7 +81,10 @@ def test_media_only_for_video_and_audio_pages():
      b"\xff\xfe\x00<", article(head='<script type="application/ld+json">{"author": 3, "headline": ["x"]}</script>'),
      article(head='<link rel="canonical" href="http://[broken/a/1.html"><meta property="og:image" content="http://[x">',
              body='<p><a href="http://[y">链接</a></p>', cover='<figure><img src="http://[z"></figure>'),
-     "[" * 100_000, '<script type="application/ld+json">' + "[" * 100_000 + "</script>"],
+     "[" * 100_000, '<script type="application/ld+json">' + "[" * 100_000 + "</script>",
+     article(published='<time pubdate="pubdate" datetime="9999-12-31T23:59:59-23:59">x</time>'),
+     article(head='<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"0001-01-01T00:00+01:00"}'
+                  "</script>")],
 )
 def test_bad_input_gives_fields_or_extraction_error(html: str | bytes):
     PangeaArticle(html, ARTICLE_URL).fields()
@@ -130,6 +133,20 @@ def test_page_in_another_encoding_is_read_from_its_bytes():
     html = article(head='<meta charset="gbk">', body="<p>美国国务院，和谈。</p>").encode("gbk")
     item = load(html)
     assert item["body_text"] == "美国国务院，和谈。"
+
+
+def test_control_characters_are_dropped_before_parsing():
+    """libxml2 keeps them, then lxml refuses to write them back into the tree (links made
+    absolute, text joined around a dropped embed)."""
+    body = '<p>第一\x01段<a href="/a/\x02x/1.html">链\x00接</a>，<span class="wsw__embed">x</span>\x03完。</p>'
+    block = load(article(body=body))["body"][0]
+    assert block["text"] == "第一段链接，完。"
+    assert block["html"] == '第一段<a href="https://www.voachinese.com/a/x/1.html">链接</a>，完。'
+
+
+def test_dates_past_the_range_of_datetime_are_no_dates():
+    too_late = '<time pubdate="pubdate" datetime="9999-12-31T23:59:59-23:59">2025年2月18日 15:27</time>'
+    assert load(article(published=too_late))["published_at"] == "2025-02-18T15:27:00Z"  # the printed date
 
 
 def test_fields_are_the_same_when_asked_twice():
