@@ -28,6 +28,9 @@ HTML = "html"
 _XML_PARSER = lxml.etree.XMLParser(
     recover=True, resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True
 )
+_STRICT_XML_PARSER = lxml.etree.XMLParser(
+    recover=False, resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
+)
 _ROOT_TAG = re.compile(rb"<(?:[\w-]+:)?(rss|feed|urlset|sitemapindex|rdf:RDF|html)\b", re.I)
 _CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
@@ -109,6 +112,22 @@ def _as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+def xml_damage(body: bytes) -> str | None:
+    """What is wrong with a feed or sitemap that the recovering parsers read anyway (a cut or
+    mismatched tag), or None when it is well-formed.
+
+    >>> xml_damage(b"<rss><channel><item><link>x</link></item></channel></rss>") is None
+    True
+    >>> xml_damage(b"<rss><channel><item><link>x</link>")
+    'Premature end of data in tag item line 1, line 1, column 35 (<string>, line 1)'
+    """
+    try:
+        lxml.etree.fromstring(body, parser=_STRICT_XML_PARSER)
+    except lxml.etree.XMLSyntaxError as exc:
+        return str(exc)
+    return None
 
 
 def feed_links(body: bytes) -> list[Link]:

@@ -14,7 +14,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from newscrawl.items import ArticleItem
-from newscrawl.store import ArticleStore, crawler_store
+from newscrawl.store import ArticleStore, StoreError, crawler_store
 
 
 class StorePipeline:
@@ -30,7 +30,11 @@ class StorePipeline:
 
     async def process_item(self, item: ArticleItem) -> ArticleItem:
         # Saves run in Scrapy's thread pool: a PostgreSQL round trip must not stall the reactor.
-        result = await maybe_deferred_to_future(deferToThread(self.store.save, item))
+        try:
+            result = await maybe_deferred_to_future(deferToThread(self.store.save, item))
+        except StoreError as exc:
+            self.crawler.stats.inc_value("newscrawl/store/refused")
+            raise DropItem(f"not stored: {exc}") from exc
         self.crawler.stats.inc_value(f"newscrawl/store/{result.status}")
         if not result.written:
             raise DropItem(f"unchanged since version {result.version}", log_level="DEBUG")

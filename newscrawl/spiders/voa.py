@@ -91,6 +91,10 @@ class VoaSpider(scrapy.Spider):
             return
         kind = discovery.source_kind(body)
         self.crawler.stats.inc_value(f"newscrawl/sources/{kind}")
+        if kind != discovery.HTML and (damage := discovery.xml_damage(body)):
+            self.crawler.stats.inc_value("newscrawl/sources/damaged")
+            logger.warning("Damaged %(kind)s %(url)s, read as far as it goes: %(damage)s",
+                           {"kind": kind, "url": response.url, "damage": damage})
         try:
             if kind == discovery.FEED:
                 yield from self.parse_feed(response, body)

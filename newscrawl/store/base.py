@@ -180,6 +180,8 @@ class ArticleStore(ABC):
 
     placeholder = "?"
     json_type = "TEXT"
+    # What the back end raises for a value it cannot store (PostgreSQL refuses NUL in text).
+    data_errors: tuple[type[Exception], ...] = ()
     binary_type = "BLOB"
 
     def _sql(self, statement: str) -> str:
@@ -233,7 +235,10 @@ class ArticleStore(ABC):
         """Stores the item as the article's next version unless its content_hash is the
         latest one's; the stored item carries ``version`` and ``previous_hash``."""
         record = ItemAdapter(item).asdict()
-        result = self._save(record)
+        try:
+            result = self._save(record)
+        except self.data_errors as exc:
+            raise StoreError(f"article {record.get('article_id')}: the database refused the item: {exc}") from exc
         if result.written:
             self._saved()
         return result

@@ -27,6 +27,7 @@ class PostgresStore(ArticleStore):
     placeholder = "%s"
     json_type = "JSONB"
     binary_type = "BYTEA"
+    data_errors = (psycopg.DataError,)
 
     def __init__(self, url: str, pool_size: int):
         self._pool = ConnectionPool(url, min_size=1, max_size=max(pool_size, 1), open=False, name="newscrawl-store")

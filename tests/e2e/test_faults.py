@@ -126,6 +126,7 @@ def test_broken_hostile_and_empty_feeds_and_sitemaps(tmp_path):
     assert "root:" not in crawl.log and not any("root:" in str(item) for item in crawl.items)
     assert crawl.stat("newscrawl/sources/empty_feed") >= 1
     assert "lists no item" in crawl.log
+    assert crawl.stat("newscrawl/sources/damaged") >= 1 and "Damaged " in crawl.log
 
 
 def test_hostile_images_are_refused_and_their_articles_kept(tmp_path):

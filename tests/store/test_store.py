@@ -122,6 +122,16 @@ def test_hostile_strings_are_stored_verbatim(store, text):
     assert store.count() == 1
 
 
+def test_a_value_the_database_refuses_is_a_store_error(store, backend):
+    item = sample_item("100", title="NUL \x00 inside")
+    if backend.name == "sqlite":  # SQLite stores it; PostgreSQL's text refuses NUL
+        assert store.save(item).status == "new"
+        return
+    with pytest.raises(StoreError, match="article 100: the database refused the item"):
+        store.save(item)
+    assert store.count() == 0
+
+
 def test_hostile_article_ids(store):
     ids = ["1' OR '1'='1", "2); DELETE FROM articles; --"]
     for article_id in ids:
