@@ -216,6 +216,23 @@ def listing(selector: Selector, page_url: str) -> Listing:
     )
 
 
+def article_links(root: lxml.etree._Element, page_url: str) -> list[Link]:
+    """Every article link of a page (related blocks, promos), each once, in page order; the
+    lean pass for article pages, which need no dates, sections or feeds.
+
+    >>> import lxml.html
+    >>> page = lxml.html.fromstring('<p><a href="/a/x/1.html">1</a><a href="/z/2">2</a><a href="/a/1.html">1</a></p>')
+    >>> [link.url for link in article_links(page, "https://www.voachinese.com/a/y/3.html")]
+    ['https://www.voachinese.com/a/x/1.html', 'https://www.voachinese.com/a/1.html']
+    """
+    found: dict[str, Link] = {}
+    for anchor in root.iter("a"):
+        url = absolute_url(page_url, anchor.get("href") or "")
+        if url and url not in found and article_id(url):
+            found[url] = Link(url)
+    return list(found.values())
+
+
 def _absolute_urls(page_url: str, links: list[str]) -> list[str]:
     return [url for url in (absolute_url(page_url, link) for link in links) if url]
 

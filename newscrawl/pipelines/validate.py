@@ -29,10 +29,32 @@ MESSAGE_WIDTH = 160  # jsonschema quotes the bad value: a whole body must not la
 
 
 def load_schema() -> dict:
-    """The item's JSON Schema, checked against the draft 2020-12 meta-schema."""
+    """The item's JSON Schema, checked against the draft 2020-12 meta-schema, with its local
+    ``$ref``s replaced by what they point to (validating each item then resolves nothing)."""
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    return schema
+    return inline_refs(schema, schema.get("$defs", {}))
+
+
+def inline_refs(node: Any, defs: dict) -> Any:
+    """``node`` with every ``{"$ref": "#/$defs/name", ...}`` merged with the definition (as an
+    ``allOf`` when they share a keyword, so the meaning stays that of ``$ref``).
+
+    >>> inline_refs({"type": "string", "$ref": "#/$defs/id"}, {"id": {"pattern": "^[0-9]+$"}})
+    {'type': 'string', 'pattern': '^[0-9]+$'}
+    >>> inline_refs({"pattern": "a", "$ref": "#/$defs/id"}, {"id": {"pattern": "b"}})
+    {'pattern': 'a', 'allOf': [{'pattern': 'b'}]}
+    """
+    if isinstance(node, list):
+        return [inline_refs(value, defs) for value in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: inline_refs(value, defs) for key, value in node.items()}
+    reference = node.pop("$ref", None)
+    if reference is None or not reference.startswith("#/$defs/"):
+        return node if reference is None else {**node, "$ref": reference}
+    target = inline_refs(defs[reference.removeprefix("#/$defs/")], defs)
+    return {**node, "allOf": [target]} if node.keys() & target.keys() else {**node, **target}
 
 
 @dataclass(frozen=True, order=True)

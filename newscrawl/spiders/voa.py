@@ -221,7 +221,7 @@ class VoaSpider(scrapy.Spider):
             return
         yield item
         if self.whole_site and self.settings.getbool("NEWSCRAWL_FOLLOW_ARTICLE_LINKS"):
-            yield from self.follow_articles(discovery.listing(Selector(root=page.root), response.url).articles, "listing")
+            yield from self.follow_articles(discovery.article_links(page.root, response.url), "listing")
 
     # --- Failures: every one is counted with its reason and logged ---------------------------
 
