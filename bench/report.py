@@ -1,0 +1,96 @@
+"""The benchmark's verdict: its targets checked on one run's results, and the Markdown table."""
+
+from __future__ import annotations
+
+CEILING, WITHOUT_IMAGES = "fetch_only", "full_no_images"
+MIN_RATIO = 0.75  # full crawl without images, of the ceiling's articles per minute, at every N
+MIN_SPEEDUP = 3.0  # our extraction, per page, against the fastest peer
+MAX_MEMORY_GROWTH = 1.5  # peak memory at N = 16,000 against N = 1,000
+MEMORY_SIZES = (1_000, 16_000)
+OURS = "newscrawl"
+
+
+def targets(crawls: list[dict], extraction: list[dict]) -> list[dict]:
+    """Each target with what was measured and whether it is met (None: not measured in this run)."""
+    return [ratio_target(crawls), speed_target(extraction), accuracy_target(extraction), memory_target(crawls)]
+
+
+def ratio_target(crawls: list[dict]) -> dict:
+    ratios = {c["n"]: c["ratio_to_ceiling"] for c in crawls if c["crawl"] == WITHOUT_IMAGES}
+    return {
+        "target": f"full crawl without images >= {MIN_RATIO:.0%} of the fetch-only ceiling at every N",
+        "measured": ", ".join(f"N={n}: {r:.0%}" for n, r in ratios.items()),
+        "met": all(r >= MIN_RATIO for r in ratios.values()),
+    }
+
+
+def speed_target(extraction: list[dict]) -> dict:
+    ours, fastest = _ours(extraction), min(_peers(extraction), key=lambda e: e["median_ms"])
+    speedup = fastest["median_ms"] / ours["median_ms"]
+    return {
+        "target": f"our extraction >= {MIN_SPEEDUP:g}x faster per page (median) than the fastest peer",
+        "measured": f"{speedup:.1f}x ({fastest['extractor']}: {fastest['median_ms']:.2f} ms, ours: {ours['median_ms']:.2f} ms)",
+        "met": speedup >= MIN_SPEEDUP,
+    }
+
+
+def accuracy_target(extraction: list[dict]) -> dict:
+    ours, best = _ours(extraction), max(_peers(extraction), key=lambda e: e["accuracy_f1"])
+    return {
+        "target": "our text accuracy no lower than the best peer's",
+        "measured": f"ours {ours['accuracy_f1']:.4f}, best peer {best['extractor']} {best['accuracy_f1']:.4f}",
+        "met": ours["accuracy_f1"] >= best["accuracy_f1"],
+    }
+
+
+def memory_target(crawls: list[dict]) -> dict:
+    small, large = MEMORY_SIZES
+    target = f"peak memory at N={large} <= {MAX_MEMORY_GROWTH:g}x that at N={small} (full crawl without images)"
+    peaks = {c["n"]: c["peak_rss_mib"] for c in crawls if c["crawl"] == WITHOUT_IMAGES}
+    if small not in peaks or large not in peaks:
+        return {"target": target, "measured": "not measured (needs both sizes)", "met": None}
+    growth = peaks[large] / peaks[small]
+    return {"target": target, "measured": f"{growth:.2f}x ({peaks[small]:.0f} -> {peaks[large]:.0f} MiB)", "met": growth <= MAX_MEMORY_GROWTH}
+
+
+def _ours(extraction: list[dict]) -> dict:
+    return next(e for e in extraction if e["extractor"] == OURS)
+
+
+def _peers(extraction: list[dict]) -> list[dict]:
+    return [e for e in extraction if e["extractor"] != OURS]
+
+
+def markdown(results: dict) -> str:
+    lines = [
+        f"# Benchmark {results['date']}",
+        "",
+        f"{results['machine']}. Download settings for every crawl: "
+        + ", ".join(f"`{k}={v}`" for k, v in results["download_settings"].items())
+        + "; everything else the project's defaults (robots.txt obeyed, retries).",
+        "",
+        "| N | crawl | articles | articles/min | of ceiling | CPU ms/article | peak RSS MiB | store MiB | replica CPU s |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in results["crawls"]:
+        lines.append(
+            f"| {c['n']:,} | {c['crawl']} | {c['articles']:,} | {c['articles_per_min']:,.0f} | {c['ratio_to_ceiling']:.0%}"
+            f" | {c['cpu_ms_per_article']:.1f} | {c['peak_rss_mib']:.0f} | {c['store_bytes'] / 2**20:.1f} | {c['replica_cpu_s']:.0f} |"
+        )
+    lines += [
+        "",
+        f"Extraction alone, {results['extraction_pages']} article pages, each page's best of "
+        f"{results['extraction_repeat']} runs; accuracy is body-text token F1 against the replica's truth.",
+        "",
+        "| extractor | version | median ms/page | p95 ms/page | accuracy (F1) | exact pages | empty pages |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for e in results["extraction"]:
+        lines.append(
+            f"| {e['extractor']} | {e['version']} | {e['median_ms']:.2f} | {e['p95_ms']:.2f} | {e['accuracy_f1']:.4f}"
+            f" | {e['exact_share']:.0%} | {e['empty_pages']} |"
+        )
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    verdict = {True: "yes", False: "**no**", None: "n/a"}
+    lines += [f"| {t['target']} | {t['measured']} | {verdict[t['met']]} |" for t in results["targets"]]
+    return "\n".join(lines) + "\n"
