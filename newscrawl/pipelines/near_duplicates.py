@@ -18,10 +18,13 @@ case folding and dropping whitespace, punctuation and symbols, so reformatting m
 difference. Bodies shorter than :data:`MIN_LENGTH` such characters (video and audio pages: a
 caption's worth) are not compared: two alike mean nothing.
 
-Candidates come from a MinHash LSH index in memory: at the start of a crawl, the signatures
-stored for articles published in the last ``NEWSCRAWL_NEAR_DUPLICATE_DAYS`` days (0: all),
-then every article that passes. Each signature is kept in the store (``article_signatures``),
-so later runs, and other workers sharing PostgreSQL, find it.
+Candidates come from MinHash LSH kept in the store, not in memory: each signature is saved
+(``article_signatures``) with its band keys (``article_bands``), the same bands and rows
+datasketch's ``MinHashLSH`` picks for the threshold. The candidates are the articles sharing a
+band key that were published in the last ``NEWSCRAWL_NEAR_DUPLICATE_DAYS`` days (0: ever) or
+met since the crawl started, however old, then checked against their stored signatures.
+Memory does not grow with the store; an article is found as soon as its signature is saved,
+by this crawl and by other workers sharing PostgreSQL.
 
 ``duplicate_of`` names the earliest-published (then smallest id) near-identical article
 published before this one: never the article itself (a new version of it), never a later
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import logging
 import re
+from hashlib import blake2b
 import threading
 import unicodedata
 import zlib
@@ -45,13 +49,14 @@ from datetime import datetime, timedelta, timezone
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from newscrawl.errors import ConfigurationError
 from newscrawl.items import ArticleItem
-from newscrawl.store import ArticleStore, crawler_store
+from newscrawl.store import ArticleStore, StoredSignature, crawler_store
 
 logger = logging.getLogger(__name__)
 
@@ -125,11 +130,34 @@ def rank(article_id: str, published_at: str) -> tuple[str, int, str]:
     return published_at, len(article_id), article_id
 
 
-@dataclass
-class Indexed:
-    published_at: str
-    minhash: LeanMinHash
-    duplicate_of: str | None
+def band_layout(threshold: float) -> tuple[int, int]:
+    """The LSH bands and rows per band datasketch's MinHashLSH picks for the threshold.
+
+    >>> band_layout(0.8)
+    (16, 8)
+    """
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
+    return lsh.b, lsh.r
+
+
+def band_keys(minhash: LeanMinHash, bands: int, rows: int) -> list[int]:
+    """One signed 64-bit key per band: a hash of the band's number, size and slice of the
+    signature, the same in every process. Two signatures agreeing on a whole band share its key.
+
+    >>> body = "美国国务院星期二表示，真正的和谈只会在各方参与的情况下进行。" * 3
+    >>> keys = band_keys(signature(body), 16, 8)
+    >>> len(keys), keys == band_keys(signature(body + "。"), 16, 8), all(-2**63 <= k < 2**63 for k in keys)
+    (16, True, True)
+    """
+    values = minhash.hashvalues.astype(BYTE_ORDER + "u8")
+    return [
+        int.from_bytes(
+            blake2b(values[band * rows : (band + 1) * rows].tobytes(), digest_size=8,
+                    salt=band.to_bytes(4, "little") + rows.to_bytes(4, "little")).digest(),
+            "little", signed=True,
+        )
+        for band in range(bands)
+    ]
 
 
 @dataclass(frozen=True)
@@ -142,87 +170,99 @@ class Verdict:
 
 
 class NearDuplicateIndex:
-    """Signatures by article id, and the LSH index that finds the near-identical ones.
+    """LSH over the store's signatures: finds the near-identical articles, saves each new one.
 
-    Not thread-safe: one caller at a time.
+    ``duplicate_of`` of an indexed article is, in this order, what :meth:`place` corrected it
+    to in this run, what it said for it while its item is not saved (until :meth:`forget`),
+    what the store holds. Not thread-safe: one caller at a time.
     """
 
-    def __init__(self, threshold: float):
+    def __init__(self, store: ArticleStore, threshold: float):
+        self.store = store
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
-        self._articles: dict[str, Indexed] = {}
+        self.bands, self.rows = band_layout(threshold)
+        self.corrections: dict[str, str] = {}
+        self._unsaved: dict[str, str | None] = {}
 
-    def __len__(self) -> int:
-        return len(self._articles)
-
-    def __contains__(self, article_id: str) -> bool:
-        return article_id in self._articles
-
-    def holds(self, article_id: str, minhash: LeanMinHash) -> bool:
-        """Whether the article is indexed with this very signature."""
-        indexed = self._articles.get(article_id)
-        return indexed is not None and indexed.minhash == minhash
-
-    def insert(self, article_id: str, published_at: str, minhash: LeanMinHash, duplicate_of: str | None) -> None:
-        """Indexes the article, replacing what was indexed under its id."""
-        if article_id in self._articles:
-            self._lsh.remove(article_id)
-        self._lsh.insert(article_id, minhash)
-        self._articles[article_id] = Indexed(published_at, minhash, duplicate_of)
-
-    def matches(self, article_id: str, minhash: LeanMinHash) -> list[str]:
-        """The other indexed articles whose signatures agree at least ``threshold``, earliest
-        first (LSH candidates, then checked: LSH also returns some less similar ones)."""
-        found = [
-            other for other in self._lsh.query(minhash)
-            if other != article_id and minhash.jaccard(self._articles[other].minhash) >= self.threshold
-        ]
-        return sorted(found, key=self._rank)
-
-    def place(self, article_id: str, published_at: str, minhash: LeanMinHash) -> Verdict:
-        """Indexes the article and says what it repeats and which later articles repeat it."""
-        own = rank(article_id, published_at)
-        matches = self.matches(article_id, minhash)
-        earlier = [other for other in matches if self._rank(other) < own]
-        original = earlier[0] if earlier else None
-        root = original or article_id
-        root_rank = self._rank(original) if original else own
+    def place(self, article_id: str, published_at: str, minhash: LeanMinHash,
+              since: datetime | None = None, indexed_since: datetime | None = None) -> Verdict:
+        """Indexes the article and says what it repeats (among the articles published since
+        ``since`` or indexed since ``indexed_since``) and which later articles repeat it."""
+        keys = band_keys(minhash, self.bands, self.rows)
+        stored = self.store.signatures_of(self.store.sharing_bands(keys, since, indexed_since) | {article_id})
+        own = stored.pop(article_id, None)
+        matches = sorted(
+            (other for other in stored.values() if minhash.jaccard(from_bytes(other.signature)) >= self.threshold),
+            key=_rank,
+        )
+        own_rank = rank(article_id, published_at)
+        earlier = [other for other in matches if _rank(other) < own_rank]
+        original = earlier[0].article_id if earlier else None
+        root_rank = _rank(earlier[0]) if earlier else own_rank
+        later = [other for other in matches if _rank(other) > own_rank]
+        originals = self.store.signatures_of(self._duplicate_of(other) for other in later if self._duplicate_of(other))
         corrected = {
-            later: root for later in matches
-            if self._rank(later) > own and self._points_after(later, root_rank)
+            other.article_id: original or article_id for other in later
+            if self._points_after(other, originals, root_rank)
         }
-        for later in corrected:
-            self._articles[later].duplicate_of = root
-        self.insert(article_id, published_at, minhash, original)
+        self.corrections.update(corrected)
+        self._unsaved[article_id] = original
+        if own is None or own.published_at != published_at or from_bytes(own.signature) != minhash:
+            self.store.save_signature(article_id, published_at, to_bytes(minhash), keys)
+        else:
+            self.store.touch_bands(article_id)
         return Verdict(original, corrected)
 
-    def _rank(self, article_id: str) -> tuple[str, int, str]:
-        return rank(article_id, self._articles[article_id].published_at)
+    def band_unbanded(self) -> int:
+        """Saves band keys for the stored signatures that have none (saved before there were
+        any); how many. They count by publication time alone, as not met by this crawl."""
+        count = 0
+        while unbanded := self.store.unbanded_signatures():
+            for stored in unbanded:
+                keys = band_keys(from_bytes(stored.signature), self.bands, self.rows)
+                self.store.save_signature(stored.article_id, stored.published_at, stored.signature, keys, met=False)
+            count += len(unbanded)
+        return count
 
-    def _points_after(self, article_id: str, original_rank: tuple[str, int, str]) -> bool:
-        """Whether the article names no original, or one later than ``original_rank`` (an
-        original outside the index is older than the window, so earlier)."""
-        current = self._articles[article_id].duplicate_of
+    def forget(self, article_id: str) -> None:
+        """The article's item is saved (or never will be): the store says its ``duplicate_of``."""
+        self._unsaved.pop(article_id, None)
+
+    def _duplicate_of(self, stored: StoredSignature) -> str | None:
+        article_id = stored.article_id
+        if article_id in self.corrections:
+            return self.corrections[article_id]
+        return self._unsaved[article_id] if article_id in self._unsaved else stored.duplicate_of
+
+    def _points_after(self, stored: StoredSignature, originals: dict[str, StoredSignature],
+                      original_rank: tuple[str, int, str]) -> bool:
+        """Whether the article names no original, or one later than ``original_rank`` (one
+        without a stored signature is kept)."""
+        current = self._duplicate_of(stored)
         if current is None:
             return True
-        return current in self._articles and self._rank(current) > original_rank
+        return current in originals and _rank(originals[current]) > original_rank
+
+
+def _rank(stored: StoredSignature) -> tuple[str, int, str]:
+    return rank(stored.article_id, stored.published_at)
 
 
 class NearDuplicatePipeline:
     """Sets ``duplicate_of`` on each article with a long enough body; drops nothing.
 
     Settings: ``NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD`` (Jaccard similarity, in (0, 1], default
-    0.8) and ``NEWSCRAWL_NEAR_DUPLICATE_DAYS`` (the window loaded at the start, default 30, 0 =
-    every stored signature). Runs before the store pipeline, so the stored item carries
-    ``duplicate_of``.
+    0.8) and ``NEWSCRAWL_NEAR_DUPLICATE_DAYS`` (how recently published the stored articles
+    compared with are, besides those met in this crawl; default 30, 0 = all). Runs before the
+    store pipeline, so the stored item carries ``duplicate_of``.
     """
 
     def __init__(self, crawler: Crawler, store: ArticleStore, threshold: float, days: int):
         self.crawler = crawler
         self.store = store
         self.days = days
-        self.index = NearDuplicateIndex(threshold)
-        self.corrections: dict[str, str] = {}
+        self.index = NearDuplicateIndex(store, threshold)
+        self.started = datetime.now(timezone.utc)
         self._lock = threading.Lock()
 
     @classmethod
@@ -234,34 +274,41 @@ class NearDuplicatePipeline:
         days = settings.getint("NEWSCRAWL_NEAR_DUPLICATE_DAYS", DAYS)
         if days < 0:
             raise ConfigurationError(f"NEWSCRAWL_NEAR_DUPLICATE_DAYS must be 0 or more, got {days}")
-        return cls(crawler, crawler_store(crawler), threshold, days)
+        pipeline = cls(crawler, crawler_store(crawler), threshold, days)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(pipeline.item_done, signal=signal)
+        return pipeline
+
+    @property
+    def corrections(self) -> dict[str, str]:
+        return self.index.corrections
 
     def window_start(self, now: datetime) -> datetime | None:
-        """The earliest publication time whose stored signatures are loaded (None: all)."""
+        """The earliest publication time of the stored articles compared with (None: all)."""
         return now - timedelta(days=self.days) if self.days else None
 
     async def open_spider(self) -> None:
-        since = self.window_start(datetime.now(timezone.utc))
-        loaded = await maybe_deferred_to_future(deferToThread(self.load, since))
-        logger.info("Near-duplicate index: %(count)d article signatures published since %(since)s",
-                    {"count": loaded, "since": since.strftime("%Y-%m-%d") if since else "ever"})
-
-    def load(self, since: datetime | None) -> int:
-        """Indexes the stored signatures of articles published since ``since``; how many."""
-        for stored in self.store.signatures(since):
-            self.index.insert(stored.article_id, stored.published_at, from_bytes(stored.signature),
-                              stored.duplicate_of)
-        return len(self.index)
+        banded = await maybe_deferred_to_future(deferToThread(self.index.band_unbanded))
+        if banded:
+            logger.info("Near-duplicates: band keys saved for %(count)d stored signatures that had none",
+                        {"count": banded})
 
     async def process_item(self, item: ArticleItem) -> ArticleItem:
         adapter = ItemAdapter(item)
         # In Scrapy's thread pool: hashing a long body takes a millisecond or two, and the
-        # signature is saved to the store.
+        # store is queried and written.
         verdict = await maybe_deferred_to_future(
             deferToThread(self.examine, adapter["article_id"], adapter["published_at"], adapter["body_text"])
         )
         self.mark(adapter, verdict)
         return item
+
+    def item_done(self, item: ArticleItem) -> None:
+        """Past the last pipeline (the store's): what the item says is stored."""
+        article_id = ItemAdapter(item).get("article_id")
+        if article_id:
+            with self._lock:
+                self.index.forget(article_id)
 
     def mark(self, adapter: ItemAdapter, verdict: Verdict | None) -> None:
         """Sets the item's ``duplicate_of`` (unless its body was too short to compare), counts
@@ -276,17 +323,14 @@ class NearDuplicatePipeline:
                         {"id": adapter["article_id"], "url": adapter["url"], "original": verdict.duplicate_of})
 
     def examine(self, article_id: str, published_at: str, body_text: str) -> Verdict | None:
-        """Places the article's signature in the index and the store; None for a short body."""
+        """Places the article's signature in the index (and so the store); None for a short body."""
         minhash = signature(body_text)
         if minhash is None:
             return None
+        since = self.window_start(datetime.now(timezone.utc))
+        # One at a time: an article placed concurrently would not see the other one's bands.
         with self._lock:
-            known = self.index.holds(article_id, minhash)
-            verdict = self.index.place(article_id, published_at, minhash)
-            self.corrections.update(verdict.corrected)
-        if not known:
-            self.store.save_signature(article_id, published_at, to_bytes(minhash))
-        return verdict
+            return self.index.place(article_id, published_at, minhash, since, self.started)
 
     async def close_spider(self) -> None:
         # Now: every item of the run has been saved, copies included.

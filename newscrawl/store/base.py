@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Literal, Protocol
 
 from itemadapter import ItemAdapter
@@ -62,13 +62,23 @@ SCHEMA = (
         PRIMARY KEY (article_id, version)
     )""",
     # MinHash signatures of article bodies (newscrawl.pipelines.near_duplicates), kept apart from
-    # the articles: a crawl loads only a recent window of them.
+    # the articles: only the candidates a lookup finds are read.
     """CREATE TABLE IF NOT EXISTS article_signatures (
         article_id TEXT PRIMARY KEY,
         published_at TEXT NOT NULL,
         signature {binary} NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS article_signatures_published_at ON article_signatures (published_at)",
+    # The LSH band keys of each signature: articles sharing one are candidate near-duplicates.
+    # indexed_at: when the article was last met, so a crawl compares what it met, however old.
+    """CREATE TABLE IF NOT EXISTS article_bands (
+        band BIGINT NOT NULL,
+        article_id TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        indexed_at TEXT NOT NULL,
+        PRIMARY KEY (band, article_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS article_bands_article_id ON article_bands (article_id)",
 )
 LATEST_COLUMNS = "article_id, content_hash, version, published_at, updated_at"
 SELECT_LATEST = f"SELECT {LATEST_COLUMNS} FROM articles WHERE article_id IN ({{placeholders}})"
@@ -89,9 +99,18 @@ SELECT_VERSIONS = "SELECT CAST(item AS TEXT) FROM article_versions WHERE article
 COUNT = "SELECT COUNT(*) FROM articles"
 UPSERT_SIGNATURE = """INSERT INTO article_signatures (article_id, published_at, signature) VALUES (?, ?, ?)
     ON CONFLICT (article_id) DO UPDATE SET published_at = excluded.published_at, signature = excluded.signature"""
-SELECT_SIGNATURES = """SELECT s.article_id, s.published_at, s.signature, a.duplicate_of
-    FROM article_signatures s LEFT JOIN articles a ON a.article_id = s.article_id
-    {where} ORDER BY s.published_at, s.article_id"""
+SIGNATURE_COLUMNS = """s.article_id, s.published_at, s.signature, a.duplicate_of
+    FROM article_signatures s LEFT JOIN articles a ON a.article_id = s.article_id"""
+SELECT_SIGNATURES = f"SELECT {SIGNATURE_COLUMNS} {{where}} ORDER BY s.published_at, s.article_id"
+SELECT_SIGNATURES_OF = f"SELECT {SIGNATURE_COLUMNS} WHERE s.article_id IN ({{placeholders}})"
+SELECT_UNBANDED = f"""SELECT {SIGNATURE_COLUMNS}
+    WHERE NOT EXISTS (SELECT 1 FROM article_bands b WHERE b.article_id = s.article_id)
+    ORDER BY s.published_at, s.article_id LIMIT ?"""
+DELETE_BANDS = "DELETE FROM article_bands WHERE article_id = ?"
+INSERT_BAND = """INSERT INTO article_bands (band, article_id, published_at, indexed_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT DO NOTHING"""
+TOUCH_BANDS = "UPDATE article_bands SET indexed_at = ? WHERE article_id = ?"
+SELECT_SHARING_BANDS = "SELECT DISTINCT article_id FROM article_bands WHERE band IN ({placeholders}) {since}"
 SELECT_ITEM = "SELECT version, CAST(item AS TEXT) FROM articles WHERE article_id = ?"
 # Only the version that was read: a newer one saved in between keeps what its own save said.
 SET_DUPLICATE_OF = "UPDATE articles SET duplicate_of = ?, item = ? WHERE article_id = ? AND version = ?"
@@ -108,11 +127,15 @@ class Cursor(Protocol):
 
     def fetchall(self) -> list[Any]: ...
 
+    def executemany(self, query: Any, params_seq: Any, /) -> Any: ...
+
 
 class Connection(Protocol):
     """What the store needs of a DB-API connection: sqlite3's and psycopg's both fit."""
 
     def execute(self, query: Any, params: Any = ..., /) -> Cursor: ...
+
+    def cursor(self) -> Cursor: ...
 
 
 @dataclass(frozen=True)
@@ -282,19 +305,68 @@ class ArticleStore(ABC):
             rows = connection.execute(self._sql(SELECT_VERSIONS), (article_id,)).fetchall()
         return [_in_field_order(json.loads(item)) for (item,) in rows]
 
-    def save_signature(self, article_id: str, published_at: str, signature: bytes) -> None:
-        """Records the signature of the article's body, replacing the one it had."""
+    def save_signature(self, article_id: str, published_at: str, signature: bytes, bands: Sequence[int] = (),
+                       met: bool = True) -> None:
+        """Records the signature of the article's body and its LSH band keys (signed 64-bit),
+        indexed now if a crawl ``met`` the article, replacing the ones it had; visible to
+        :meth:`sharing_bands` and :meth:`signatures_of` at once, before any commit."""
+        # "" sorts before every instant: indexed at no time :meth:`sharing_bands` asks about.
+        indexed_at = instant(datetime.now(timezone.utc)) if met else ""
         with self._connection() as connection:
             connection.execute(self._sql(UPSERT_SIGNATURE), (article_id, published_at, signature))
+            connection.execute(self._sql(DELETE_BANDS), (article_id,))
+            rows = [(band, article_id, published_at, indexed_at) for band in bands]
+            if rows:
+                connection.cursor().executemany(self._sql(INSERT_BAND), rows)
+
+    def touch_bands(self, article_id: str) -> None:
+        """Records that the article's band keys, unchanged, were indexed again now."""
+        with self._connection() as connection:
+            connection.execute(self._sql(TOUCH_BANDS), (instant(datetime.now(timezone.utc)), article_id))
+
+    def sharing_bands(self, bands: Sequence[int], since: datetime | None = None,
+                      indexed_since: datetime | None = None) -> set[str]:
+        """The articles that have at least one of the band keys (one signature's: a few dozen at
+        most) and were published at or after ``since`` (None: ever), or indexed at or after
+        ``indexed_since`` (None: published counts alone); naive datetimes are UTC."""
+        if not bands:
+            return set()
+        since_clause, since_params = (
+            ("AND (published_at >= ? OR indexed_at >= ?)", (to_utc_iso(since), instant(indexed_since)))
+            if since and indexed_since
+            else ("AND published_at >= ?", (to_utc_iso(since),)) if since
+            else ("", ())
+        )
+        statement = SELECT_SHARING_BANDS.format(placeholders=", ".join("?" * len(bands)), since=since_clause)
+        with self._connection() as connection:
+            rows = connection.execute(self._sql(statement), (*bands, *since_params)).fetchall()
+        return {article_id for (article_id,) in rows}
+
+    def signatures_of(self, article_ids: Iterable[str]) -> dict[str, StoredSignature]:
+        """The stored signature of each of these articles that has one, by id (batched)."""
+        ids = list(dict.fromkeys(article_ids))
+        found: dict[str, StoredSignature] = {}
+        with self._connection() as connection:
+            for start in range(0, len(ids), LOOKUP_BATCH):
+                batch = ids[start : start + LOOKUP_BATCH]
+                statement = SELECT_SIGNATURES_OF.format(placeholders=", ".join("?" * len(batch)))
+                for row in connection.execute(self._sql(statement), batch).fetchall():
+                    found[row[0]] = _stored_signature(*row)
+        return found
+
+    def unbanded_signatures(self, limit: int = LOOKUP_BATCH) -> list[StoredSignature]:
+        """The first ``limit`` stored signatures without band keys (saved before there were
+        any), oldest first."""
+        with self._connection() as connection:
+            rows = connection.execute(self._sql(SELECT_UNBANDED), (limit,)).fetchall()
+        return [_stored_signature(*row) for row in rows]
 
     def signatures(self, since: datetime | None = None) -> Iterator[StoredSignature]:
         """The signature of every article published at or after ``since`` (a naive datetime is
         UTC), oldest first, streamed, with the article's ``duplicate_of`` (None if not stored)."""
         where, params = ("WHERE s.published_at >= ?", (to_utc_iso(since),)) if since else ("", ())
-        for article_id, published_at, signature, duplicate_of in self._stream(
-            self._sql(SELECT_SIGNATURES.format(where=where)), params
-        ):
-            yield StoredSignature(article_id, published_at, bytes(signature), duplicate_of)
+        for row in self._stream(self._sql(SELECT_SIGNATURES.format(where=where)), params):
+            yield _stored_signature(*row)
 
     def set_duplicate_of(self, article_id: str, duplicate_of: str | None) -> bool:
         """Sets ``duplicate_of`` on the article's latest item (not a new version: its content
@@ -318,6 +390,21 @@ class ArticleStore(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def instant(moment: datetime) -> str:
+    """A moment in UTC to the microsecond, as text that sorts in time order (a naive one is UTC).
+
+    >>> instant(datetime(2025, 2, 18, 15, 27, 23, 5))
+    '2025-02-18T15:27:23.000005Z'
+    """
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _stored_signature(article_id: str, published_at: str, signature: Any, duplicate_of: str | None) -> StoredSignature:
+    """From a row: the back end's binary type (PostgreSQL's is memoryview) made bytes."""
+    return StoredSignature(article_id, published_at, bytes(signature), duplicate_of)
 
 
 def _in_field_order(item: dict) -> dict:

@@ -1,5 +1,5 @@
-"""NearDuplicatePipeline: the index alone, then the pipeline on real SQLite and PostgreSQL
-stores across runs, then a real crawl with the validation and store pipelines."""
+"""NearDuplicatePipeline: the index on a store alone, then the pipeline on real SQLite and
+PostgreSQL stores across runs, then a real crawl with the validation and store pipelines."""
 
 from __future__ import annotations
 
@@ -23,12 +23,13 @@ from newscrawl.pipelines.near_duplicates import (
     NearDuplicateIndex,
     NearDuplicatePipeline,
     Verdict,
+    band_keys,
     from_bytes,
     signature,
     to_bytes,
 )
 from newscrawl.replica import text
-from newscrawl.store import open_store
+from newscrawl.store import ArticleStore, open_store
 from tests.crawling import REPO, read_jsonl
 from tests.samples import sample_item
 
@@ -76,35 +77,81 @@ def test_signatures_survive_bytes():
 # --- The index ------------------------------------------------------------------------------
 
 
-def test_index_names_the_earliest_earlier_article():
-    index = NearDuplicateIndex(THRESHOLD)
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[NearDuplicateIndex]:
+    store = open_store(None, tmp_path)
+    yield NearDuplicateIndex(store, THRESHOLD)
+    store.close()
+
+
+def stored_ids(store: ArticleStore) -> list[str]:
+    return [stored.article_id for stored in store.signatures()]
+
+
+def keys(body: str) -> list[int]:
+    return band_keys(signature(body), 16, 8)
+
+
+def test_index_names_the_earliest_earlier_article(index):
     assert index.place("10", "2025-01-01T00:00:00Z", signature(ORIGINAL)) == Verdict(None)
     assert index.place("30", "2025-01-03T00:00:00Z", signature(UNRELATED)) == Verdict(None)
     assert index.place("20", "2025-01-02T00:00:00Z", signature(COPY)) == Verdict("10")
     assert index.place("40", "2025-01-04T00:00:00Z", signature(ORIGINAL)) == Verdict("10")
 
 
-def test_index_corrects_later_copies_met_first():
-    index = NearDuplicateIndex(THRESHOLD)
+def test_index_corrects_later_copies_met_first(index):
     assert index.place("30", "2025-01-03T00:00:00Z", signature(COPY)) == Verdict(None)
     assert index.place("20", "2025-01-02T00:00:00Z", signature(ORIGINAL)) == Verdict(None, {"30": "20"})
     # An even earlier one: both later ones now repeat it.
     assert index.place("10", "2025-01-01T00:00:00Z", signature(COPY)) == Verdict(None, {"20": "10", "30": "10"})
     assert index.place("40", "2025-01-04T00:00:00Z", signature(COPY)) == Verdict("10")
+    assert index.corrections == {"20": "10", "30": "10"}
 
 
-def test_index_same_time_smaller_id_first_and_never_itself():
-    index = NearDuplicateIndex(THRESHOLD)
+def test_index_same_time_smaller_id_first_and_never_itself(index):
     assert index.place("7900100", "2025-01-01T00:00:00Z", signature(ORIGINAL)) == Verdict(None)
     assert index.place("7900100", "2025-01-01T00:00:00Z", signature(COPY)) == Verdict(None)  # a new version
-    assert len(index) == 1
+    assert stored_ids(index.store) == ["7900100"]
+    assert index.store.signatures_of(["7900100"])["7900100"].signature == to_bytes(signature(COPY))
     assert index.place("990", "2025-01-01T00:00:00Z", signature(COPY)) == Verdict(None, {"7900100": "990"})
 
 
-def test_index_keeps_an_original_older_than_the_window():
-    index = NearDuplicateIndex(THRESHOLD)
-    index.insert("20", "2025-01-02T00:00:00Z", signature(COPY), "5")  # "5" is not indexed
+def test_index_keeps_an_original_older_than_the_window(index):
+    # "20" was stored by an earlier run as repeating "5", whose signature is not stored.
+    index.store.save_signature("20", "2025-01-02T00:00:00Z", to_bytes(signature(COPY)), keys(COPY))
+    index.store.save(sample_item("20", published_at="2025-01-02T00:00:00Z", duplicate_of="5"))
     assert index.place("10", "2025-01-01T00:00:00Z", signature(ORIGINAL)) == Verdict(None)
+    assert index.corrections == {}
+
+
+def test_index_says_duplicate_of_of_unsaved_articles_until_forgotten(index):
+    assert index.place("10", "2025-01-01T00:00:00Z", signature(ORIGINAL)) == Verdict(None)
+    assert index.place("40", "2025-01-04T00:00:00Z", signature(COPY)) == Verdict("10")
+    # "40" is not saved yet, but already names "10": nothing to correct.
+    assert index.place("20", "2025-01-02T00:00:00Z", signature(COPY)) == Verdict("10")
+    index.forget("40")  # its item was saved... as the store says, naming nothing
+    assert index.place("30", "2025-01-03T00:00:00Z", signature(COPY)) == Verdict("10", {"40": "10"})
+
+
+def test_signatures_stored_without_band_keys_get_them_counted_by_publication_alone(index):
+    store = index.store
+    store.save_signature("1", "2025-01-01T00:00:00Z", to_bytes(signature(ORIGINAL)))  # an older store's
+    store.save_signature("2", "2025-01-02T00:00:00Z", to_bytes(signature(UNRELATED)), keys(UNRELATED))
+    assert [s.article_id for s in store.unbanded_signatures()] == ["1"]
+    assert (index.band_unbanded(), index.band_unbanded()) == (1, 0)
+    assert store.sharing_bands(keys(COPY)) == {"1"}
+    now = datetime.now(timezone.utc)
+    assert store.sharing_bands(keys(COPY) + keys(UNRELATED), since=now, indexed_since=now - timedelta(hours=1)) == {
+        "2"
+    }
+    assert index.place("3", "2025-01-03T00:00:00Z", signature(COPY)) == Verdict("1")
+
+
+def test_band_keys_are_shared_by_near_identical_bodies_only():
+    assert len(set(keys(ORIGINAL))) == 16
+    assert set(keys(ORIGINAL)) & set(keys(COPY))
+    assert not set(keys(ORIGINAL)) & set(keys(UNRELATED))
+    assert keys(ORIGINAL) != band_keys(signature(ORIGINAL), 8, 16)
 
 
 # --- The pipeline on real stores ------------------------------------------------------------
@@ -117,9 +164,7 @@ class Runs:
     settings: dict
 
     def start(self, **settings) -> NearDuplicatePipeline:
-        pipeline = NearDuplicatePipeline.from_crawler(get_crawler(settings_dict={**self.settings, **settings}))
-        pipeline.load(pipeline.window_start(datetime.now(timezone.utc)))
-        return pipeline
+        return NearDuplicatePipeline.from_crawler(get_crawler(settings_dict={**self.settings, **settings}))
 
 
 def passes(pipeline: NearDuplicatePipeline, item: dict) -> dict:
@@ -166,31 +211,49 @@ def test_a_republished_story_is_marked_the_others_are_not(runs):
         assert [s.article_id for s in store.signatures()] == ["7900001", "7900002", "7900003"]
 
 
-def test_the_index_is_rebuilt_in_the_next_run(runs):
+def test_the_next_run_finds_the_stored_signatures(runs):
     first = runs.start()
     passes(first, article("7900001", ORIGINAL, days_ago(3)))
     finish(first)
     second = runs.start()
-    assert len(second.index) == 1
+    assert second.store.sharing_bands(keys(COPY)) == {"7900001"}
     assert passes(second, article("7900002", COPY, days_ago(1)))["duplicate_of"] == "7900001"
     # An unchanged article seen again: compared, not its own duplicate, signature not rewritten.
     assert passes(second, article("7900001", ORIGINAL, days_ago(3)))["duplicate_of"] is None
     finish(second)
 
 
-def test_signatures_older_than_the_window_are_not_loaded(runs):
+def test_signatures_older_than_the_window_are_not_compared(runs):
     first = runs.start()
     passes(first, article("7900001", ORIGINAL, days_ago(40)))
     passes(first, article("7900002", UNRELATED, days_ago(20)))
     finish(first)
     recent = runs.start(NEWSCRAWL_NEAR_DUPLICATE_DAYS=30)
-    assert ("7900001" in recent.index, "7900002" in recent.index) == (False, True)
+    both = keys(ORIGINAL) + keys(UNRELATED)
+    assert recent.store.sharing_bands(both, recent.window_start(datetime.now(timezone.utc))) == {"7900002"}
     assert passes(recent, article("7900003", COPY, days_ago(1)))["duplicate_of"] is None
     finish(recent)
     everything = runs.start(NEWSCRAWL_NEAR_DUPLICATE_DAYS=0)
-    assert len(everything.index) == 3
+    assert everything.window_start(datetime.now(timezone.utc)) is None
+    assert everything.store.sharing_bands(both) == {"7900001", "7900002", "7900003"}
     assert passes(everything, article("7900004", COPY, days_ago(1)))["duplicate_of"] == "7900001"
     finish(everything)
+
+
+def test_articles_met_in_the_crawl_are_compared_however_old(runs):
+    first = runs.start(NEWSCRAWL_NEAR_DUPLICATE_DAYS=30)
+    passes(first, article("7900001", ORIGINAL, days_ago(400)))
+    assert passes(first, article("7900002", COPY, days_ago(300)))["duplicate_of"] == "7900001"
+    assert finish(first) == []
+    later = runs.start(NEWSCRAWL_NEAR_DUPLICATE_DAYS=30)
+    assert passes(later, article("7900003", COPY, days_ago(1)))["duplicate_of"] is None
+    # Met again, unchanged: compared again, and the copy met first is corrected.
+    assert passes(later, article("7900002", COPY, days_ago(300)))["duplicate_of"] is None
+    assert finish(later) == ["7900003"]
+    with runs.start().store as store:
+        assert {item["article_id"]: item["duplicate_of"] for item in store.iter_items()} == {
+            "7900001": None, "7900002": "7900001", "7900003": "7900002"  # 7900002 unchanged: kept
+        }
 
 
 def test_copies_met_before_their_original_are_corrected_when_the_spider_closes(runs):

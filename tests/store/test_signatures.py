@@ -45,6 +45,61 @@ def test_a_new_signature_replaces_the_old_one(store):
     assert list(store.signatures()) == [StoredSignature("1", "2025-01-02T00:00:00Z", b"new", None)]
 
 
+def test_articles_sharing_a_band_key_since_a_time(store):
+    store.save_signature("1", "2025-01-01T00:00:00Z", b"one", [-(2**63), 5, 7])
+    store.save_signature("2", "2025-02-01T00:00:00Z", b"two", [7, 2**63 - 1])
+    store.save_signature("3", "2025-03-01T00:00:00Z", b"three", [9])
+    assert store.sharing_bands([7]) == {"1", "2"}
+    assert store.sharing_bands([-(2**63), 2**63 - 1, 8]) == {"1", "2"}
+    assert store.sharing_bands([7, 9], since=datetime(2025, 2, 1)) == {"2", "3"}
+    assert store.sharing_bands([8]) == store.sharing_bands([]) == set()
+
+
+def test_articles_sharing_a_band_key_indexed_since_a_time_however_old(store):
+    store.save_signature("1", "2020-01-01T00:00:00Z", b"one", [7])
+    store.save_signature("2", "2020-01-01T00:00:00Z", b"two", [7])
+    started = datetime.now(timezone.utc)
+    store.save_signature("3", "2020-01-01T00:00:00Z", b"three", [7])
+    store.touch_bands("2")
+    assert store.sharing_bands([7], since=datetime(2025, 1, 1), indexed_since=started) == {"2", "3"}
+    assert store.sharing_bands([7], since=datetime(2025, 1, 1)) == set()
+    assert store.sharing_bands([7], indexed_since=started) == {"1", "2", "3"}  # no window: every one
+
+
+def test_signatures_without_band_keys_oldest_first(store):
+    store.save_signature("1", "2025-01-03T00:00:00Z", b"one")
+    store.save_signature("2", "2025-01-01T00:00:00Z", b"two")
+    store.save_signature("3", "2025-01-02T00:00:00Z", b"three", [1])
+    store.save_signature("4", "2025-01-04T00:00:00Z", b"four")
+    assert [s.article_id for s in store.unbanded_signatures()] == ["2", "1", "4"]
+    assert store.unbanded_signatures(limit=1) == [StoredSignature("2", "2025-01-01T00:00:00Z", b"two", None)]
+    store.save_signature("2", "2025-01-01T00:00:00Z", b"two", [5], met=False)
+    assert [s.article_id for s in store.unbanded_signatures()] == ["1", "4"]
+    assert store.sharing_bands([5], since=datetime(2026, 1, 1), indexed_since=datetime(2000, 1, 1)) == set()
+
+
+def test_new_band_keys_replace_the_old_ones(store):
+    store.save_signature("1", "2025-01-01T00:00:00Z", b"old", [1, 2])
+    store.save_signature("1", "2025-01-05T00:00:00Z", b"new", [2, 3])
+    assert (store.sharing_bands([1]), store.sharing_bands([3])) == (set(), {"1"})
+    assert store.sharing_bands([2], since=datetime(2025, 1, 3)) == {"1"}
+
+
+def test_signatures_of_some_articles_with_duplicate_of(store):
+    store.save(sample_item("2", published_at="2025-01-05T00:00:00Z", duplicate_of="1"))
+    store.save_signature("2", "2025-01-05T00:00:00Z", SIGNATURE, [1])
+    store.save_signature("3", "2025-01-04T00:00:00Z", b"three", [1])
+    assert store.signatures_of(["2", "404", "3", "2"]) == {
+        "2": StoredSignature("2", "2025-01-05T00:00:00Z", SIGNATURE, "1"),
+        "3": StoredSignature("3", "2025-01-04T00:00:00Z", b"three", None),
+    }
+    assert store.signatures_of([]) == {}
+    ids = [str(n) for n in range(1200)]
+    for article_id in ids:
+        store.save_signature(article_id, "2025-01-01T00:00:00Z", b"x")
+    assert sorted(store.signatures_of(ids)) == sorted(ids)
+
+
 def test_set_duplicate_of_changes_the_latest_item_not_its_versions(store):
     store.save(sample_item("200"))
     store.save(sample_item("200", title="Edited"))
