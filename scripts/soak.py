@@ -26,12 +26,20 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from newscrawl.loaders import MEDIA_KINDS  # noqa: E402
 from newscrawl.pipelines.images import stored_name  # noqa: E402
 from newscrawl.replica import FaultPlan, ReplicaSite, serve  # noqa: E402
 from newscrawl.replica.faults import FAILED, KINDS, RECOVERED, REFUSED  # noqa: E402
 from newscrawl.urls import article_id  # noqa: E402
 
 _LOST = re.compile(r"Lost (?P<what>article|source) (?P<url>\S+): (?P<reason>\S+) \((?P<detail>.*)\)$", re.M)
+# Sources read despite a problem, which the crawl logs as a warning and counts in its stats.
+_SOURCE_WARNINGS = (
+    (re.compile(r"Damaged \S+ (?P<url>\S+), read as far as it goes"), "source damaged"),
+    (re.compile(r"Feed (?P<url>\S+) lists no item"), "source empty_feed"),
+    (re.compile(r"Page (?P<url>\S+) links to no article, section or feed"), "source empty_html"),
+)
+MEDIA_PAGE = "stored as a media page without text"
 COMPARED = ("title", "body_text", "published_at", "authors")
 
 
@@ -98,6 +106,9 @@ class Result:
         self.lost: dict[str, str] = {}
         for match in _LOST.finditer(log):
             self.lost[urlsplit(match["url"]).path] = f"{match['what']} {match['reason']}"
+        for pattern, reason in _SOURCE_WARNINGS:
+            for match in pattern.finditer(log):
+                self.lost.setdefault(urlsplit(match["url"]).path, reason)
         self.images = {
             stored_name(image["url"]): image for item in items for image in item.get("images", [])
         }
@@ -115,7 +126,9 @@ class Result:
         ident = article_id("https://www.voachinese.com" + path) if path.startswith("/a/") else None
         if ident:
             if ident in self.items:
-                return "stored" if self.is_right(ident) else "stored WRONG"
+                if self.is_right(ident):
+                    return "stored"
+                return MEDIA_PAGE if self.is_textless_media_page(ident) else "stored WRONG"
             lost = self.lost.get(path) or next((r for p, r in self.lost.items() if p.endswith(f"/{ident}.html")), None)
             return f"failed: {lost}" if lost else "LOST"
         if path in self.lost:
@@ -130,6 +143,12 @@ class Result:
         truth, item = self.site.truth(ident), self.items[ident]
         return all(item.get(field) == truth[field] for field in COMPARED)
 
+    def is_textless_media_page(self, ident: str) -> bool:
+        """A video, audio or gallery page whose text was removed: by design such pages are
+        items (their media is the content), never dropped as incomplete."""
+        item = self.items[ident]
+        return item["kind"] in MEDIA_KINDS and not item["body"] and bool(item["media"] or item["images"])
+
     def problems(self, report: dict) -> list[str]:
         hits = defaultdict(list)  # article id -> faults on its pages (any slug, AMP copy)
         for kind, entries in report["injected"].items():
@@ -140,7 +159,7 @@ class Result:
         lines = []
         for ident in self.site.article_ids():
             cause = "; ".join(dict.fromkeys(hits.get(ident, []))) or "no fault on its pages"
-            if ident in self.items and not self.is_right(ident):
+            if ident in self.items and not self.is_right(ident) and not self.is_textless_media_page(ident):
                 wrong = [f for f in COMPARED if self.items[ident].get(f) != self.site.truth(ident)[f]]
                 lines.append(f"{ident} stored with wrong {', '.join(wrong)}: {cause}")
             elif ident not in self.items and not any(p.endswith(f"/{ident}.html") for p in self.lost):
@@ -157,7 +176,11 @@ def right(kind: str, outcome: str) -> bool:
     if expected == RECOVERED:
         return outcome in ("stored", "image stored", "no failure logged")
     if expected in (FAILED, REFUSED):
-        return outcome.startswith(("failed", "image refused")) or outcome == "no failure logged" and kind == "xml_entities"
+        return (
+            outcome.startswith(("failed", "image refused"))
+            or outcome == "no failure logged" and kind == "xml_entities"
+            or outcome == MEDIA_PAGE and kind == "empty_article"
+        )
     return False
 
 

@@ -157,9 +157,7 @@ class ArticleImagesPipeline(ImagesPipeline):
                 meta={
                     IMAGE_REQUEST: True,
                     "download_maxsize": self.max_bytes,
-                    # An image is worth one retry, not a slot held for minutes; losing it is
-                    # recorded in the item, so it is no error of the crawl.
-                    "max_retry_times": 1,
+                    # Losing an image is recorded in its item: no error of the crawl.
                     "give_up_log_level": "WARNING",
                 },
             )
