@@ -24,6 +24,7 @@ FEED = "feed"
 SITEMAP_INDEX = "sitemapindex"
 SITEMAP = "urlset"
 HTML = "html"
+LISTING = "listing"  # a section listing, home page or article page, as a source of links
 
 _XML_PARSER = lxml.etree.XMLParser(
     recover=True, resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True

@@ -132,7 +132,7 @@ class VoaSpider(scrapy.Spider):
         if not (found.articles or found.sections or found.feeds):
             self.crawler.stats.inc_value("newscrawl/sources/empty_html")
             logger.warning("Page %(url)s links to no article, section or feed", {"url": response.url})
-        yield from self.follow_articles(found.articles, "listing")
+        yield from self.follow_articles(found.articles, discovery.LISTING)
         for url in [*found.sections, *found.feeds]:
             if self.is_on_site(url):
                 yield scrapy.Request(url, callback=self.parse, errback=self.source_failed)
@@ -152,7 +152,7 @@ class VoaSpider(scrapy.Spider):
     # --- Articles --------------------------------------------------------------------------
 
     def follow_articles(self, links: Iterable[Link], source: str) -> Iterator[scrapy.Request]:
-        """Requests for the articles of a source. ``source`` is FEED, SITEMAP or "listing";
+        """Requests for the articles of a source. ``source`` is FEED, SITEMAP or LISTING;
         feed and sitemap dates are exact enough to tell an article unchanged since stored."""
         links = [link for link in links if self.is_new_article_link(link)]
         stored = self.stored_versions(links)
@@ -190,7 +190,7 @@ class VoaSpider(scrapy.Spider):
     def is_newer(link: Link, stored: StoredArticle, source: str) -> bool:
         """Whether a source says the article changed after the stored copy. Listings give
         only a day, and a link without a date says nothing: both count as not newer."""
-        if source == "listing" or link.date is None:
+        if source == discovery.LISTING or link.date is None:
             return False
         stored_at = discovery.parse_date(stored.updated_at or stored.published_at)
         return stored_at is None or link.date > stored_at
@@ -221,7 +221,7 @@ class VoaSpider(scrapy.Spider):
             return
         yield item
         if self.whole_site and self.settings.getbool("NEWSCRAWL_FOLLOW_ARTICLE_LINKS"):
-            yield from self.follow_articles(discovery.article_links(page.root, response.url), "listing")
+            yield from self.follow_articles(discovery.article_links(page.root, response.url), discovery.LISTING)
 
     # --- Failures: every one is counted with its reason and logged ---------------------------
 
