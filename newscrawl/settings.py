@@ -133,7 +133,8 @@ ITEM_PIPELINES = {
 }
 
 # --- Crash safety: the store is the source of truth, not JOBDIR --------------------------------
-DUPEFILTER_CLASS = "newscrawl.dupefilter.RunDupeFilter"  # Scrapy: RFPDupeFilter (persists in JOBDIR)
+DUPEFILTER_CLASS = "newscrawl.scheduling.RunDupeFilter"  # Scrapy: RFPDupeFilter (persists in JOBDIR)
+SCHEDULER = "newscrawl.scheduling.CrashSafeScheduler"  # Scrapy: Scheduler (trusts a crashed queue)
 
 # --- Output ---------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Scrapy: None (escaped \uXXXX in JSON)

@@ -36,12 +36,13 @@ def test_kill_9_then_the_same_command_again_loses_and_repeats_nothing(tmp_path):
     finally:
         server.stop()
     assert again.returncode == 0, again.stderr[-3000:]
+    assert "Discarding the request queue of a crawl that did not stop cleanly" in again.stderr
 
     database = sqlite3.connect(data / "newscrawl.sqlite3")
     assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     stored = [row[0] for row in database.execute("SELECT article_id FROM articles")]
     versions = database.execute("SELECT article_id, COUNT(*) FROM article_versions GROUP BY article_id").fetchall()
-    assert sorted(stored) == sorted(site.article_ids()), f"seed {seed}"
+    assert sorted(stored) == sorted(site.article_ids()), (seed, set(site.article_ids()) ^ set(stored))
     assert {count for _, count in versions} == {1}, f"an article stored twice (seed {seed})"
 
     feeds = sorted((data / "feeds").iterdir())
