@@ -10,18 +10,9 @@ import sys
 import pytest
 
 from newscrawl.archive.document import parse_document
-from newscrawl.replica import ReplicaSite, serve
 from tests.crawling import COMPARED_FIELDS, REPO, SEED_DOCUMENT, extracted, read_jsonl, run_crawl
 
 SEED_ID = "7978772"
-
-
-@pytest.fixture(scope="module")
-def replica():
-    site = ReplicaSite(size=12, seed=7, seed_documents=(SEED_DOCUMENT,))
-    server = serve(site)
-    yield site, server.base_url
-    server.stop()
 
 
 @pytest.fixture(scope="module")

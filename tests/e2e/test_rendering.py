@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import pytest
 
 from newscrawl.rendering import BROWSER_UNAVAILABLE
-from newscrawl.replica import FaultPlan, ReplicaSite, serve
-from tests.crawling import COMPARED_FIELDS, SEED_DOCUMENT, extracted, run_crawl
+from newscrawl.replica import FaultPlan, serve
+from tests.crawling import COMPARED_FIELDS, extracted, run_crawl
 
 RENDER = {"NEWSCRAWL_RENDER_JS": "true"}
 PAGES_PER_CONTEXT = 5  # small, so that the crawl recycles contexts
@@ -55,14 +55,6 @@ def trap() -> Iterator[Trap]:
     trap = Trap()
     yield trap
     trap.socket.close()
-
-
-@pytest.fixture(scope="module")
-def replica():
-    site = ReplicaSite(size=12, seed=7, seed_documents=(SEED_DOCUMENT,))
-    server = serve(site)
-    yield site, server.base_url
-    server.stop()
 
 
 @pytest.fixture(scope="module")
