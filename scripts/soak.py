@@ -96,6 +96,20 @@ def crawl(base_url: str, workdir: Path, timeout: float) -> int:
         return subprocess.run(command, cwd=REPO, stderr=log, stdout=log).returncode
 
 
+def resource(url: str) -> str:
+    """The path and query of a URL: what the replica serves, whatever the host.
+
+    >>> resource("https://www.voachinese.com/z/1769?p=25")
+    '/z/1769?p=25'
+    """
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _article_id(target: str) -> str | None:
+    return article_id("https://www.voachinese.com" + target)
+
+
 class Result:
     """What the crawl left: items by article id, its stats, and the reasons it logged."""
 
@@ -105,10 +119,13 @@ class Result:
         self.stats, self.site = stats, site
         self.lost: dict[str, str] = {}
         for match in _LOST.finditer(log):
-            self.lost[urlsplit(match["url"]).path] = f"{match['what']} {match['reason']}"
+            self.lost[resource(match["url"])] = f"{match['what']} {match['reason']}"
         for pattern, reason in _SOURCE_WARNINGS:
             for match in pattern.finditer(log):
-                self.lost.setdefault(urlsplit(match["url"]).path, reason)
+                self.lost.setdefault(resource(match["url"]), reason)
+        self.lost_articles = {  # by article id: whichever of its URLs (slug, query) was logged
+            ident: reason for target, reason in self.lost.items() if (ident := _article_id(target))
+        }
         self.images = {
             stored_name(image["url"]): image for item in items for image in item.get("images", [])
         }
@@ -122,18 +139,17 @@ class Result:
 
     def outcome(self, target: str) -> str:
         """What became of one faulty target, in the soak table's words."""
-        path = urlsplit(target).path
-        ident = article_id("https://www.voachinese.com" + path) if path.startswith("/a/") else None
+        ident = _article_id(target)
         if ident:
             if ident in self.items:
                 if self.is_right(ident):
                     return "stored"
                 return MEDIA_PAGE if self.is_textless_media_page(ident) else "stored WRONG"
-            lost = self.lost.get(path) or next((r for p, r in self.lost.items() if p.endswith(f"/{ident}.html")), None)
+            lost = self.lost_articles.get(ident)
             return f"failed: {lost}" if lost else "LOST"
-        if path in self.lost:
-            return f"failed: {self.lost[path]}"
-        image = self.images.get(stored_name(path))
+        if resource(target) in self.lost:
+            return f"failed: {self.lost[resource(target)]}"
+        image = self.images.get(stored_name(target))
         if image is not None:
             error = re.sub(r"\S+://\S+", "<url>", image.get("error", ""))
             return f"image refused: {error}" if error else "image stored"
@@ -153,16 +169,15 @@ class Result:
         hits = defaultdict(list)  # article id -> faults on its pages (any slug, AMP copy)
         for kind, entries in report["injected"].items():
             for target, detail in entries:
-                ident = article_id("https://www.voachinese.com" + urlsplit(target).path)
-                if ident:
-                    hits[ident].append(f"{kind} at {urlsplit(target).path} ({detail})")
+                if ident := _article_id(target):
+                    hits[ident].append(f"{kind} at {target} ({detail})")
         lines = []
         for ident in self.site.article_ids():
             cause = "; ".join(dict.fromkeys(hits.get(ident, []))) or "no fault on its pages"
             if ident in self.items and not self.is_right(ident) and not self.is_textless_media_page(ident):
                 wrong = [f for f in COMPARED if self.items[ident].get(f) != self.site.truth(ident)[f]]
                 lines.append(f"{ident} stored with wrong {', '.join(wrong)}: {cause}")
-            elif ident not in self.items and not any(p.endswith(f"/{ident}.html") for p in self.lost):
+            elif ident not in self.items and ident not in self.lost_articles:
                 lines.append(f"{ident} lost without a reason: {cause}")
         if self.duplicates:
             lines.append(f"{self.duplicates} articles emitted more than once")
