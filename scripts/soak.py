@@ -50,10 +50,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--kinds", default="all")
     parser.add_argument("--timeout", type=float, default=5.0, help="the crawler's DOWNLOAD_TIMEOUT (s)")
-    parser.add_argument("--workdir", type=Path, default=None, help="keep feed, stats and log here")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep feed, stats and log here (a new or empty directory)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="soak-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    if any(workdir.iterdir()):
+        # A store left by an earlier run would make this one incremental: not a soak.
+        parser.error(f"--workdir {workdir} is not empty")
     plan = FaultPlan.parse(
         args.kinds, rate=args.rate, seed=args.seed, delay=args.timeout + 3, oversize_bytes=17 * 2**20,
     )
@@ -96,10 +100,10 @@ def crawl(base_url: str, workdir: Path, timeout: float) -> int:
         return subprocess.run(command, cwd=REPO, stderr=log, stdout=log).returncode
 
 
-def resource(url: str) -> str:
+def target_of(url: str) -> str:
     """The path and query of a URL: what the replica serves, whatever the host.
 
-    >>> resource("https://www.voachinese.com/z/1769?p=25")
+    >>> target_of("https://www.voachinese.com/z/1769?p=25")
     '/z/1769?p=25'
     """
     parts = urlsplit(url)
@@ -119,10 +123,10 @@ class Result:
         self.stats, self.site = stats, site
         self.lost: dict[str, str] = {}
         for match in _LOST.finditer(log):
-            self.lost[resource(match["url"])] = f"{match['what']} {match['reason']}"
+            self.lost[target_of(match["url"])] = f"{match['what']} {match['reason']}"
         for pattern, reason in _SOURCE_WARNINGS:
             for match in pattern.finditer(log):
-                self.lost.setdefault(resource(match["url"]), reason)
+                self.lost.setdefault(target_of(match["url"]), reason)
         self.lost_articles = {  # by article id: whichever of its URLs (slug, query) was logged
             ident: reason for target, reason in self.lost.items() if (ident := _article_id(target))
         }
@@ -147,8 +151,8 @@ class Result:
                 return MEDIA_PAGE if self.is_textless_media_page(ident) else "stored WRONG"
             lost = self.lost_articles.get(ident)
             return f"failed: {lost}" if lost else "LOST"
-        if resource(target) in self.lost:
-            return f"failed: {self.lost[resource(target)]}"
+        if target in self.lost:
+            return f"failed: {self.lost[target]}"
         image = self.images.get(stored_name(target))
         if image is not None:
             error = re.sub(r"\S+://\S+", "<url>", image.get("error", ""))
