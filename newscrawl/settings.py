@@ -58,7 +58,8 @@ IMAGES_THUMBS = {"small": (320, 320)}  # Scrapy: {}
 # Near-duplicates (newscrawl.pipelines.near_duplicates): an article whose body is this similar
 # (Jaccard similarity of character 5-grams, estimated by MinHash) to an earlier article's is
 # marked with duplicate_of = that article; compared with the stored articles published in the
-# last N days (0 = all of them) and every article met in the crawl.
+# last N days (0 = all of them) and every article met in the crawl. A new threshold makes the
+# stored LSH band keys again at the next start; workers sharing a store must use the same one.
 NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8
 NEWSCRAWL_NEAR_DUPLICATE_DAYS = 30
 # Crawl health (newscrawl.extensions.CrawlHealth): finish with "site_returned_non_articles" when

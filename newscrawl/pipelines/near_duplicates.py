@@ -215,7 +215,10 @@ class NearDuplicateIndex:
 
     def band_unbanded(self) -> int:
         """Saves band keys for the stored signatures that have none (saved before there were
-        any); how many. They count by publication time alone, as not met by this crawl."""
+        any, or whose keys were for another threshold's layout); how many. They count by
+        publication time alone, as not met by this crawl."""
+        if self.store.keep_bands_of(f"{NUM_PERM} permutations, {self.bands} bands of {self.rows} rows"):
+            logger.info("Near-duplicates: stored band keys were made for another threshold; making them again")
         count = 0
         while unbanded := self.store.unbanded_signatures():
             for stored in unbanded:

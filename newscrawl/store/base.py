@@ -79,6 +79,8 @@ SCHEMA = (
         PRIMARY KEY (band, article_id)
     )""",
     "CREATE INDEX IF NOT EXISTS article_bands_article_id ON article_bands (article_id)",
+    # Facts about what the store holds, e.g. the LSH layout its band keys were made for.
+    "CREATE TABLE IF NOT EXISTS store_facts (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 LATEST_COLUMNS = "article_id, content_hash, version, published_at, updated_at"
 SELECT_LATEST = f"SELECT {LATEST_COLUMNS} FROM articles WHERE article_id IN ({{placeholders}})"
@@ -110,6 +112,11 @@ DELETE_BANDS = "DELETE FROM article_bands WHERE article_id = ?"
 INSERT_BAND = """INSERT INTO article_bands (band, article_id, published_at, indexed_at) VALUES (?, ?, ?, ?)
     ON CONFLICT DO NOTHING"""
 TOUCH_BANDS = "UPDATE article_bands SET indexed_at = ? WHERE article_id = ?"
+DELETE_ALL_BANDS = "DELETE FROM article_bands"
+BANDS_LAYOUT = "bands_layout"
+SELECT_FACT = "SELECT value FROM store_facts WHERE name = ?"
+UPSERT_FACT = """INSERT INTO store_facts (name, value) VALUES (?, ?)
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value"""
 SELECT_SHARING_BANDS = "SELECT DISTINCT article_id FROM article_bands WHERE band IN ({placeholders}) {since}"
 SELECT_ITEM = "SELECT version, CAST(item AS TEXT) FROM articles WHERE article_id = ?"
 # Only the version that was read: a newer one saved in between keeps what its own save said.
@@ -353,6 +360,19 @@ class ArticleStore(ABC):
                 for row in connection.execute(self._sql(statement), batch).fetchall():
                     found[row[0]] = _stored_signature(*row)
         return found
+
+    def keep_bands_of(self, layout: str) -> bool:
+        """Records that the band keys are made for ``layout`` (an LSH layout: the keys of one
+        do not meet those of another); if the store recorded another, deletes every band key,
+        so that :meth:`unbanded_signatures` lists every signature again, and says so. A store
+        that recorded none keeps its keys: they were made before layouts were recorded."""
+        with self._connection() as connection:
+            row = connection.execute(self._sql(SELECT_FACT), (BANDS_LAYOUT,)).fetchone()
+            outdated = row is not None and row[0] != layout
+            if outdated:
+                connection.execute(DELETE_ALL_BANDS)
+            connection.execute(self._sql(UPSERT_FACT), (BANDS_LAYOUT, layout))
+        return outdated
 
     def unbanded_signatures(self, limit: int = LOOKUP_BATCH) -> list[StoredSignature]:
         """The first ``limit`` stored signatures without band keys (saved before there were

@@ -147,6 +147,17 @@ def test_signatures_stored_without_band_keys_get_them_counted_by_publication_alo
     assert index.place("3", "2025-01-03T00:00:00Z", signature(COPY)) == Verdict("1")
 
 
+def test_a_new_threshold_makes_the_stored_band_keys_again_for_its_layout(index):
+    assert index.band_unbanded() == 0
+    index.place("1", "2025-01-01T00:00:00Z", signature(ORIGINAL))
+    index.place("2", "2025-01-02T00:00:00Z", signature(UNRELATED))
+    looser = NearDuplicateIndex(index.store, 0.5)  # 26 bands of 3 rows, not 16 of 8
+    assert not index.store.sharing_bands(band_keys(signature(COPY), looser.bands, looser.rows))
+    assert (looser.band_unbanded(), looser.band_unbanded()) == (2, 0)
+    assert looser.place("3", "2025-01-03T00:00:00Z", signature(COPY)) == Verdict("1")
+    assert NearDuplicateIndex(index.store, 0.85).band_unbanded() == 3
+
+
 def test_band_keys_are_shared_by_near_identical_bodies_only():
     assert len(set(keys(ORIGINAL))) == 16
     assert set(keys(ORIGINAL)) & set(keys(COPY))

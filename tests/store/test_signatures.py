@@ -55,6 +55,17 @@ def test_articles_sharing_a_band_key_since_a_time(store):
     assert store.sharing_bands([8]) == store.sharing_bands([]) == set()
 
 
+def test_band_keys_of_another_layout_are_deleted_those_of_the_recorded_one_kept(store):
+    store.save_signature("1", "2025-01-01T00:00:00Z", b"one", [7])
+    assert store.keep_bands_of("16 bands of 8 rows") is False  # none recorded: made before layouts were
+    assert store.keep_bands_of("16 bands of 8 rows") is False
+    assert store.sharing_bands([7]) == {"1"} and store.unbanded_signatures() == []
+    assert store.keep_bands_of("26 bands of 3 rows") is True
+    assert store.sharing_bands([7]) == set()
+    assert [s.article_id for s in store.unbanded_signatures()] == ["1"]
+    assert store.keep_bands_of("26 bands of 3 rows") is False
+
+
 def test_articles_sharing_a_band_key_indexed_since_a_time_however_old(store):
     store.save_signature("1", "2020-01-01T00:00:00Z", b"one", [7])
     store.save_signature("2", "2020-01-01T00:00:00Z", b"two", [7])
