@@ -4,7 +4,7 @@ Scrapy's file storage writes straight into the feed file, so a killed crawl leav
 a truncated last line. :class:`AtomicFileFeedStorage` writes into ``<feed>.partial`` (locked
 while its crawl runs) and moves it into place only when the crawl closes the feed. A later run
 finds the partial files whose crawl died (their lock is free), keeps their complete lines and
-moves them into place: no feed ever holds a truncated line.
+moves them into place: no feed ever holds a truncated line. Lines are written unbuffered.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ class AtomicFileFeedStorage(FileFeedStorage):
         final = Path(self.path)
         final.parent.mkdir(parents=True, exist_ok=True)
         recover_partial_feeds(final.parent)
-        partial = final.with_name(final.name + PARTIAL_SUFFIX).open("wb")
+        # Unbuffered: each item's line reaches the file as it is exported, moments after the
+        # store saved the item, so a killed crawl's feed lacks at most the item in between.
+        partial = final.with_name(final.name + PARTIAL_SUFFIX).open("wb", buffering=0)
         fcntl.flock(partial, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return partial
 

@@ -1,6 +1,8 @@
 import fcntl
 
-from newscrawl.feeds import recover_partial_feeds
+from scrapy.utils.test import get_crawler
+
+from newscrawl.feeds import AtomicFileFeedStorage, recover_partial_feeds
 
 
 def test_a_crashed_partial_feed_keeps_its_complete_lines(tmp_path):
@@ -24,3 +26,13 @@ def test_the_partial_feed_of_a_running_crawl_is_left_alone(tmp_path):
         running.flush()
         assert recover_partial_feeds(tmp_path) == []
     assert partial.exists()
+
+
+def test_each_line_reaches_the_partial_feed_as_it_is_written(tmp_path):
+    feed = tmp_path / "feeds" / "voa-4.jsonl"
+    storage = AtomicFileFeedStorage(feed.as_uri())
+    file = storage.open(get_crawler().spider)
+    file.write(b'{"a": 1}\n')
+    assert (tmp_path / "feeds" / "voa-4.jsonl.partial").read_bytes() == b'{"a": 1}\n'  # as a kill -9 leaves it
+    storage.store(file)
+    assert feed.read_bytes() == b'{"a": 1}\n' and not list(feed.parent.glob("*.partial"))
