@@ -1,7 +1,7 @@
-"""Real servers for tests: PostgreSQL and Redis, started once per test session on free
-loopback ports and stopped after it.
+"""Real servers for tests: PostgreSQL, started once per test session on a free loopback port
+and stopped after it.
 
-Tests ask for them by fixture name (``postgres_url``, ``postgres_database``, ``redis_url``);
+Tests ask for it by fixture name (``postgres_url``, ``postgres_database``);
 ``tests/conftest.py`` registers this module as a plugin. A missing server binary fails the
 tests that need it with the command that installs it (``scripts/install.sh`` does it in CI):
 these tests are never skipped silently.
@@ -16,7 +16,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,19 +61,6 @@ def _run(command: list[str], what: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
         pytest.fail(f"{what} failed ({done.returncode}): {done.stdout}{done.stderr}", pytrace=False)
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{what} exited with {process.returncode}: {process.stdout.read()}", pytrace=False)
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"{what} did not listen on 127.0.0.1:{port} within {START_TIMEOUT:.0f} s", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -123,25 +109,3 @@ def postgres_database(postgres_server: str) -> Iterator[str]:
 def _admin(server: str, statement: str, database: str) -> None:
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         admin.execute(sql.SQL(statement).format(sql.Identifier(database)))
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """URL of a Redis server that keeps nothing on disk."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server not found: run scripts/install.sh or apt-get install -y redis-server",
-                    pytrace=False)
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="newscrawl-redis-") as workdir:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", workdir],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        try:
-            _wait_for_port(port, process, "redis-server")
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.terminate()
-            process.wait(timeout=START_TIMEOUT)
