@@ -376,7 +376,7 @@ class ArticleStore(ABC):
 
     def unbanded_signatures(self, limit: int = LOOKUP_BATCH) -> list[StoredSignature]:
         """The first ``limit`` stored signatures without band keys (saved before there were
-        any), oldest first."""
+        any, or after :meth:`keep_bands_of` deleted them), oldest first."""
         with self._connection() as connection:
             rows = connection.execute(self._sql(SELECT_UNBANDED), (limit,)).fetchall()
         return [_stored_signature(*row) for row in rows]
