@@ -62,14 +62,11 @@ def main() -> int:
         args.kinds, rate=args.rate, seed=args.seed, delay=args.timeout + 3, oversize_bytes=17 * 2**20,
     )
     site = ReplicaSite(size=args.size, seed=args.seed)
-    server = serve(site, faults=plan)
-    try:
+    with serve(site, faults=plan) as server:
         started = time.monotonic()
         returncode = crawl(server.base_url, workdir, args.timeout)
         duration = time.monotonic() - started
         report = server.replica.faults.report() if server.replica.faults else {"injected": {}, "requests": {}}
-    finally:
-        server.stop()
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     (workdir / "faults.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
     result = Result.read(workdir, site)

@@ -1,9 +1,8 @@
 """An offline replica of a Pangea site (voachinese.com by default) for tests and benchmarks.
 
     site = ReplicaSite(size=50, seed=1, seed_documents=(path,))
-    server = serve(site)          # http://127.0.0.1:<port>, in a background thread
-    site.truth(site.article_ids()[0])   # what a perfect crawl outputs for that article
-    server.stop()
+    with serve(site) as server:   # server.base_url: http://127.0.0.1:<port>, a background thread
+        site.truth(site.article_ids()[0])   # what a perfect crawl outputs for that article
 
 ``python -m newscrawl.replica --size 200`` serves one from the command line.
 ``serve(site, faults=FaultPlan(kinds, rate, seed))`` makes some responses faulty on purpose

@@ -252,6 +252,12 @@ class ReplicaServer:
         """Every fault injected so far: kind -> [(target, detail), ...]; {} without faults."""
         return self.replica.faults.ledger() if self.replica.faults else {}
 
+    def __enter__(self) -> ReplicaServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.replica.faults:
             self.replica.faults.stop()
@@ -261,7 +267,8 @@ class ReplicaServer:
 
 
 def serve(site: ReplicaSite, host: str = "127.0.0.1", port: int = 0, faults: FaultPlan | None = None) -> ReplicaServer:
-    """Serve ``site`` from a background thread; ``.base_url`` says where, ``.stop()`` ends it.
+    """Serve ``site`` from a background thread; ``.base_url`` says where, ``.stop()`` (or the
+    end of a ``with`` block) ends it.
     ``faults`` (else ``site.faults``) makes some responses faulty on purpose."""
     httpd = _Server((host, port), _Handler)
     httpd.replica = Replica(site, faults=faults or site.faults)

@@ -10,6 +10,5 @@ from tests.crawling import SEED_DOCUMENT
 def replica():
     """A small replica with every article variant and the seed's article, served on loopback."""
     site = ReplicaSite(size=12, seed=7, seed_documents=(SEED_DOCUMENT,))
-    server = serve(site)
-    yield site, server.base_url
-    server.stop()
+    with serve(site) as server:
+        yield site, server.base_url

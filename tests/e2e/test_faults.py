@@ -22,12 +22,9 @@ FAST = {"DOWNLOAD_TIMEOUT": "3", "NEWSCRAWL_RETRY_BACKOFF_BASE": "0.2", "NEWSCRA
 
 def crawl_with_faults(tmp_path, kinds: str, rate: float, size: int = 30, **plan):
     site = ReplicaSite(size=size, seed=5)
-    server = serve(site, faults=FaultPlan.parse(kinds, rate=rate, seed=3, **plan))
-    try:
+    with serve(site, faults=FaultPlan.parse(kinds, rate=rate, seed=3, **plan)) as server:
         crawl = run_crawl(tmp_path, base_url=server.base_url, settings=FAST)
         ledger = server.fault_ledger()
-    finally:
-        server.stop()
     return site, crawl, ledger
 
 

@@ -14,12 +14,9 @@ ORIGINAL = "7900004"
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     site = ReplicaSite(size=12, seed=7, republished=(ORIGINAL,))
-    server = serve(site)
-    try:
+    with serve(site) as server:
         root = tmp_path_factory.mktemp("republished")
         yield site, root / "data", run_crawl(root, base_url=server.base_url)
-    finally:
-        server.stop()
 
 
 def test_the_copy_is_stored_as_repeating_the_original_and_nothing_else_is(crawled):

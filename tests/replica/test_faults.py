@@ -20,7 +20,7 @@ from lxml import etree
 from PIL import Image
 
 from newscrawl.errors import ConfigurationError
-from newscrawl.replica import FaultPlan, ReplicaSite, serve
+from newscrawl.replica import FaultPlan, ReplicaServer, ReplicaSite, serve
 from newscrawl.replica.faults import BOMB_SIDE, CONTROL_PATH, KINDS, FaultInjector, reencode
 from newscrawl.replica.server import Replica
 from tests.crawling import REPO
@@ -34,15 +34,10 @@ def site():
     return ReplicaSite(size=12, seed=5)
 
 
-@contextlib.contextmanager
-def faulty(site: ReplicaSite, *kinds: str, **options):
-    """A server where every fitting response is faulty with one of ``kinds``."""
+def faulty(site: ReplicaSite, *kinds: str, **options) -> ReplicaServer:
+    """A server where every fitting response is faulty with one of ``kinds`` (use it in ``with``)."""
     options = {"rate": 1.0, "delay": 0.5, "oversize_bytes": 2 * MiB, "bomb_bytes": 8 * MiB, **options}
-    server = serve(site, faults=FaultPlan(frozenset(kinds), **options))
-    try:
-        yield server
-    finally:
-        server.stop()
+    return serve(site, faults=FaultPlan(frozenset(kinds), **options))
 
 
 def fetch(server, path: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
@@ -111,13 +106,10 @@ def test_choice_follows_the_seed_at_the_chosen_rate():
 
 
 def test_faults_are_off_by_default_and_the_control_path_then_404(site):
-    server = serve(site)
-    try:
+    with serve(site) as server:
         assert server.replica.faults is None and server.fault_ledger() == {}
         assert fetch(server, CONTROL_PATH)[0] == 404
         assert fetch(server, article_path(site))[0] == 200
-    finally:
-        server.stop()
 
 
 def test_the_ledger_is_served_at_the_control_path(site):

@@ -35,9 +35,8 @@ _opener = urllib.request.build_opener(_NoRedirect)
 @pytest.fixture(scope="module")
 def served():
     site = ReplicaSite(size=45, seed=3, seed_documents=(SEED_DOCUMENT,))
-    server = serve(site)
-    yield site, server.base_url
-    server.stop()
+    with serve(site) as server:
+        yield site, server.base_url
 
 
 def fetch(base_url: str, path: str) -> tuple[int, dict, bytes]:
@@ -87,15 +86,12 @@ def test_sitemaps_list_every_article_exactly_once(served):
 
 def test_sitemap_children_hold_at_most_a_thousand_urls():
     site = ReplicaSite(size=2500, seed=1)
-    server = serve(site)
-    try:
+    with serve(site) as server:
         index = get(server.base_url, "/sitemap.xml")
         assert index.count(b".xml.gz</loc>") == 3
         third = gzip.decompress(get(server.base_url, "/sitemap_3.xml.gz"))
         assert third.count(b"<url>") == 2502 - 2000
         assert fetch(server.base_url, "/sitemap_4.xml.gz")[0] == 404
-    finally:
-        server.stop()
 
 
 def test_feeds_list_the_newest_articles_with_rfc822_dates(served):
