@@ -134,12 +134,12 @@ ITEM_PIPELINES = {
 }
 
 # --- Crash safety: the store is the source of truth, not JOBDIR --------------------------------
-DUPEFILTER_CLASS = "newscrawl.scheduling.RunDupeFilter"  # Scrapy: RFPDupeFilter (persists in JOBDIR)
-SCHEDULER = "newscrawl.scheduling.CrashSafeScheduler"  # Scrapy: Scheduler (trusts a crashed queue)
+DUPEFILTER_CLASS = "newscrawl.crawl_state.RunDupeFilter"  # Scrapy: RFPDupeFilter (persists in JOBDIR)
+SCHEDULER = "newscrawl.crawl_state.CrashSafeScheduler"  # Scrapy: Scheduler (trusts a crashed queue)
 
 # --- Output ---------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Scrapy: None (escaped \uXXXX in JSON)
-FEED_STORAGES = {"": "newscrawl.feeds.AtomicFileFeedStorage", "file": "newscrawl.feeds.AtomicFileFeedStorage"}
+FEED_STORAGES = {"": "newscrawl.exports.AtomicFileFeedStorage", "file": "newscrawl.exports.AtomicFileFeedStorage"}
 FEED_STORE_EMPTY = False  # Scrapy: True; an empty run writes no empty file
 LOG_LEVEL = "INFO"  # Scrapy: DEBUG
 LOGSTATS_INTERVAL = 0.0  # Scrapy: 60; ProgressLog says more

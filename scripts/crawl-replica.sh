@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 
 size=${REPLICA_SIZE:-300}
-seed_doc=../shared/seed/000_643a62e685c401ee.txt
+seed_doc=tests/fixtures/seed/000_643a62e685c401ee.txt
 seed_args=()
 [[ -f $seed_doc ]] && seed_args=(--seed-doc "$seed_doc")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SEED_DOCUMENT = REPO.parent / "shared" / "seed" / "000_643a62e685c401ee.txt"
+SEED_DOCUMENT = REPO / "tests" / "fixtures" / "seed" / "000_643a62e685c401ee.txt"
 CRAWL_TIMEOUT = 600
 # The item fields the replica's truth states, compared field by field in end-to-end tests.
 COMPARED_FIELDS = (

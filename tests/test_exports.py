@@ -2,7 +2,7 @@ import fcntl
 
 from scrapy.utils.test import get_crawler
 
-from newscrawl.feeds import AtomicFileFeedStorage, recover_partial_feeds
+from newscrawl.exports import AtomicFileFeedStorage, recover_partial_feeds
 
 
 def test_a_crashed_partial_feed_keeps_its_complete_lines(tmp_path):

@@ -1,4 +1,4 @@
-"""Scheduling that survives a crash.
+"""Crash-safe crawl state: the request queue and the per-run dupe filter.
 
 JOBDIR is made for clean stops. After a crash (``kill -9``) ``JOBDIR/requests.seen`` survives
 while the request queue does not, so requests that were queued but never fetched would stay
