@@ -7,6 +7,7 @@ same for every site; only this registry differs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -25,6 +26,9 @@ class Site:
     sitemaps: tuple[str, ...] = ("/sitemap.xml",)
     image_host: str = IMAGE_HOST
     extra_hosts: tuple[str, ...] = field(default=())
+    # Regular expressions on URL paths of pages that always need a browser (a script builds
+    # them), e.g. r"^/a/live-"; with NEWSCRAWL_RENDER=auto they skip the plain HTTP attempt.
+    render_paths: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -35,6 +39,15 @@ class Site:
         """Every host that belongs to the site: pages, images and aliases."""
         bare = self.host.removeprefix("www.")
         return frozenset({self.host, bare, self.image_host, *self.extra_hosts})
+
+    def needs_browser(self, url: str) -> bool:
+        """Whether the registry says that the page at ``url`` is built by a script.
+
+        >>> Site("x", "https://x.org", "en", render_paths=(r"^/live/",)).needs_browser("https://x.org/live/1.html")
+        True
+        """
+        path = urlsplit(url).path
+        return any(re.search(pattern, path) for pattern in self.render_paths)
 
     def url(self, path: str) -> str:
         return self.origin + path

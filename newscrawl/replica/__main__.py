@@ -1,4 +1,4 @@
-"""``python -m newscrawl.replica --size 200 --seed 1 [--seed-doc PATH ...] [--port 0] [--revise ID,...]``
+"""``python -m newscrawl.replica --size 200 --seed 1 [--seed-doc PATH ...] [--port 0] [--revise ID,...] [--scripted some|all]``
 
 Faults on purpose: ``--faults KIND,KIND|all --fault-rate 0.05 --fault-seed 1 [--fault-delay S]
 [--fault-oversize-bytes N] [--fault-bomb-bytes N] [--big-sitemap]``; the injected ones are listed
@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--site", default="voachinese", help="site key from newscrawl.sites (default voachinese)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    parser.add_argument("--scripted", default="none", choices=("none", "some", "all"),
+                        help="articles built by an inline script, and a script-loaded listing (default none)")
     parser.add_argument("--revise", default="", metavar="ID,...", help="articles served in a second revision")
     parser.add_argument("--faults", default="", metavar="KIND,...|all", help="fault kinds to inject (default none)")
     parser.add_argument("--fault-rate", type=float, default=0.05, help="share of responses made faulty (default 0.05)")
@@ -36,7 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--big-sitemap", action="store_true", help="sitemap children of up to 50,000 URLs")
     args = parser.parse_args(argv)
     revised = frozenset(ident.strip() for ident in args.revise.split(",") if ident.strip())
-    site = ReplicaSite(size=args.size, seed=args.seed, seed_documents=args.seed_doc, site=args.site, revised=revised)
+    site = ReplicaSite(size=args.size, seed=args.seed, seed_documents=args.seed_doc, site=args.site, revised=revised,
+                       scripted=args.scripted)
     plan = FaultPlan.parse(
         args.faults, rate=args.fault_rate, seed=args.fault_seed, delay=args.fault_delay,
         oversize_bytes=args.fault_oversize_bytes, bomb_bytes=args.fault_bomb_bytes, big_sitemap=args.big_sitemap,

@@ -6,6 +6,7 @@ section listings (or the given start URLs) and turns each article page into one 
     scrapy crawl voa -a start_urls=URL,URL             # any mix of articles, listings, feeds, sitemaps
     scrapy crawl voa -a base_url=http://127.0.0.1:8000 # replay against a copy of the site
     scrapy crawl voa -a since=2025-02-01 -a until=2025-02-28
+    scrapy crawl voa -a render=never                   # or auto (the default), always: NEWSCRAWL_RENDER
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
 
 from newscrawl.errors import ConfigurationError, ExtractionError
-from newscrawl.extract import discovery
+from newscrawl.extract import discovery, scripted
 from newscrawl.extract.discovery import Link, SourceError
 from newscrawl.extract.encoding import decode_html
 from newscrawl.extract.pangea import PangeaArticle
 from newscrawl.items import ArticleItem
 from newscrawl.loaders import load_article
+from newscrawl.rendering import AUTO, NEVER, RENDER, render_mode
 from newscrawl.sites import DEFAULT_SITE, get_site
 from newscrawl.store import ArticleStore, StoredArticle, crawler_store
 from newscrawl.urls import article_id, canonical_url, host_of
@@ -51,6 +53,7 @@ class VoaSpider(scrapy.Spider):
         base_url: str = "",
         since: str = "",
         until: str = "",
+        render: str = "",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -69,19 +72,24 @@ class VoaSpider(scrapy.Spider):
                 f"start URLs outside {self.site.key} ({', '.join(sorted(self.site.hosts))}): "
                 f"{', '.join(offsite)}; use real site URLs and -a base_url=... to replay from a copy"
             )
+        self.render = render_mode(render) if render else ""
+        self.render_mode = AUTO
         self.requested_ids: set[str] = set()
         self.store: ArticleStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs) -> VoaSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.render:  # before the add-ons read the settings
+            crawler.settings.set("NEWSCRAWL_RENDER", spider.render, priority="cmdline")
+        spider.render_mode = render_mode(crawler.settings.get("NEWSCRAWL_RENDER"))
         if crawler.settings.getbool("NEWSCRAWL_INCREMENTAL"):
             spider.store = crawler_store(crawler)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.source_failed)
+            yield scrapy.Request(url, callback=self.parse, errback=self.source_failed, meta=self.registry_render(url))
 
     # --- Sources: what kind a response is is told from the response itself ---------------
 
@@ -129,6 +137,9 @@ class VoaSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, page: PangeaArticle) -> Iterator[scrapy.Request]:
         found = discovery.listing(Selector(root=page.root), response.url)
+        if not found.articles and (request := self.render_again(response, scripted.script_builds_listing(page))):
+            yield request
+            return
         if not (found.articles or found.sections or found.feeds):
             self.crawler.stats.inc_value("newscrawl/sources/empty_html")
             logger.warning("Page %(url)s links to no article, section or feed", {"url": response.url})
@@ -199,6 +210,7 @@ class VoaSpider(scrapy.Spider):
         self.requested_ids.add(ident)
         self.crawler.stats.inc_value("newscrawl/articles/requested")
         meta = {FEED_PUBLISHED_AT: link.date} if source == discovery.FEED and link.date else {}
+        meta.update(self.registry_render(link.url))
         return scrapy.Request(
             canonical_url(link.url), callback=self.parse_article, errback=self.article_failed, meta=meta
         )
@@ -207,14 +219,19 @@ class VoaSpider(scrapy.Spider):
         self, response: Response, page: PangeaArticle | None = None
     ) -> Iterator[scrapy.Request | ArticleItem]:
         page = page or read_page(response)
-        self.crawler.stats.inc_value("newscrawl/articles/fetched")
         fetched_at = datetime.now(timezone.utc)
+        rendered = "playwright" in response.flags
         try:
-            item = load_article(page, self.site, fetched_at, response.meta.get(FEED_PUBLISHED_AT))
+            item = load_article(page, self.site, fetched_at, response.meta.get(FEED_PUBLISHED_AT), rendered=rendered)
         except ExtractionError as exc:
+            if request := self.render_again(response, scripted.script_builds_article(page)):
+                yield request
+                return
+            self.crawler.stats.inc_value("newscrawl/articles/fetched")
             self.crawler.stats.inc_value("newscrawl/articles/unextractable")
             self.count_failure("article", reason_slug(str(exc)), response.url, str(exc))
             return
+        self.crawler.stats.inc_value("newscrawl/articles/fetched")
         self.requested_ids.add(item["article_id"])
         if not self.window.admits(discovery.parse_date(item["published_at"])):
             self.crawler.stats.inc_value("newscrawl/skipped/out_of_window")
@@ -222,6 +239,25 @@ class VoaSpider(scrapy.Spider):
         yield item
         if self.whole_site and self.settings.getbool("NEWSCRAWL_FOLLOW_ARTICLE_LINKS"):
             yield from self.follow_articles(discovery.article_links(page.root, response.url), discovery.LISTING)
+
+    # --- Rendering: pages a script builds go through the browser (newscrawl.rendering) -------
+
+    def registry_render(self, url: str) -> dict:
+        """Request meta that sends ``url`` straight to the browser when the site registry
+        names it among the pages a script builds."""
+        if self.render_mode != NEVER and self.site.needs_browser(url):
+            self.crawler.stats.inc_value("newscrawl/render/needed/site_registry")
+            return {RENDER: "site_registry"}
+        return {}
+
+    def render_again(self, response: Response, sign: str | None) -> scrapy.Request | None:
+        """The same request through the browser, when plain HTML showed ``sign`` that a script
+        builds the page (``auto``; once: a rendered page is not rendered again)."""
+        if sign is None or self.render_mode != AUTO or RENDER in response.meta:
+            return None
+        self.crawler.stats.inc_value(f"newscrawl/render/needed/{sign}")
+        logger.debug("Rendering %(url)s in the browser: %(sign)s", {"url": response.url, "sign": sign})
+        return response.request.replace(meta={**response.request.meta, RENDER: sign}, dont_filter=True)
 
     # --- Failures: every one is counted with its reason and logged ---------------------------
 
