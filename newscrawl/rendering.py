@@ -260,6 +260,7 @@ class RenderMiddleware:
         self.closing: Deferred | None = None
         self.unavailable: str | None = None if config.executable else config.missing_browser()
         self.reported = False
+        self.launched = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RenderMiddleware:
@@ -268,18 +269,12 @@ class RenderMiddleware:
             raise NotConfigured("NEWSCRAWL_RENDER is never")
         middleware = cls(crawler, config)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
         origin = replay_origin(spider, self.crawler.settings)
         if origin:  # the replay origin only; anything else ends at a closed loopback port
             self.context_options["proxy"] = {"server": self.config.replay_proxy, "bypass": host_of(origin)}
-
-    def spider_closed(self) -> None:
-        launched = self.crawler.stats.get_value("playwright/browser_count", 0)
-        if launched > 1:  # scrapy-playwright launches a new browser after one disconnected
-            self.crawler.stats.set_value("newscrawl/render/browser_restarts", launched - 1)
 
     def wants_browser(self, request: Request) -> bool:
         return request.method == "GET" and (
@@ -317,7 +312,9 @@ class RenderMiddleware:
         ):
             return self.browser_unavailable(request, exception)
         retries = request.meta.get(RENDER_RETRIES, 0)
-        if isinstance(exception, PlaywrightError) and retries < self.config.retries:
+        # Only a browser that worked is trusted to fail by accident (a navigation the replay
+        # proxy refuses fails every time).
+        if self.rendered and isinstance(exception, PlaywrightError) and retries < self.config.retries:
             self.crawler.stats.inc_value("newscrawl/render/retried")
             logger.info("Rendering %(url)s again after %(error)r", {"url": request.url, "error": exception})
             retry = request.copy()
@@ -351,6 +348,14 @@ class RenderMiddleware:
             )
         return NotRendered(f"needs a browser: {self.unavailable}")
 
+    def _count_restarts(self) -> None:
+        """scrapy-playwright launches a new browser when one disconnected (crashed)."""
+        launched = self.crawler.stats.get_value("playwright/browser_count", 0)
+        if self.launched and launched > self.launched:
+            self.crawler.stats.inc_value("newscrawl/render/browser_restarts", launched - self.launched)
+            logger.warning("The browser was restarted (%(count)d launches so far)", {"count": launched})
+        self.launched = launched
+
     async def _done(self, request: Request) -> bool:
         """Ends a download this middleware sent to the browser (else returns False): closes
         its page, and the page's context once that served its last page. The page and the
@@ -358,6 +363,7 @@ class RenderMiddleware:
         context = request.meta.pop(RENDER_CONTEXT, None)
         if context is None:
             return False
+        self._count_restarts()
         last = self.contexts.give_back(context)
         page: Page | None = request.meta.pop("playwright_page", None)
         try:

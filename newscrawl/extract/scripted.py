@@ -15,6 +15,7 @@ NOSCRIPT = "noscript"  # a <noscript> notice with text ("turn JavaScript on to r
 SCRIPTED_CONTAINER = "scripted_container"  # the content container holds an inline script instead of text
 JSON_LD_WITHOUT_BODY = "json_ld_without_body"  # JSON-LD names an article that the HTML has no body for
 
+TEXT_KINDS = ("article", "live")
 _NOSCRIPT_NOTICE = XPath("//body//noscript[normalize-space()]")
 # An inline script that is not data (JSON-LD, templates): code that can write into the page.
 _INLINE_CODE = XPath(
@@ -24,7 +25,8 @@ _INLINE_CODE = XPath(
 
 
 def script_builds_article(page: PangeaArticle) -> str | None:
-    """Why a script seems to build the article of ``page``, a page that yielded no body.
+    """Why a script seems to build the article of ``page``, a page that yielded no body
+    (no item, or a video, audio or gallery item without text).
 
     >>> script_builds_article(PangeaArticle(
     ...     '<h1 class="pg-title">T</h1><div id="article-content"><div class="wsw">'
@@ -38,7 +40,8 @@ def script_builds_article(page: PangeaArticle) -> str | None:
         return NOSCRIPT
     if page.content is not None and _INLINE_CODE(page.content):
         return SCRIPTED_CONTAINER
-    if page.main_ld and not page.body():
+    # Video, audio and gallery pages may have no text: their JSON-LD alone is no sign.
+    if page.main_ld and page.kind() in TEXT_KINDS and not page.body():
         return JSON_LD_WITHOUT_BODY
     return None
 

@@ -224,12 +224,15 @@ class VoaSpider(scrapy.Spider):
         try:
             item = load_article(page, self.site, fetched_at, response.meta.get(FEED_PUBLISHED_AT), rendered=rendered)
         except ExtractionError as exc:
-            if request := self.render_again(response, scripted.script_builds_article(page)):
-                yield request
-                return
+            item, failure = None, exc
+        # Media pages are items without text, but a script may write theirs too.
+        if (item is None or not item["body"]) and (request := self.render_again(response, scripted.script_builds_article(page))):
+            yield request
+            return
+        if item is None:
             self.crawler.stats.inc_value("newscrawl/articles/fetched")
             self.crawler.stats.inc_value("newscrawl/articles/unextractable")
-            self.count_failure("article", reason_slug(str(exc)), response.url, str(exc))
+            self.count_failure("article", reason_slug(str(failure)), response.url, str(failure))
             return
         self.crawler.stats.inc_value("newscrawl/articles/fetched")
         self.requested_ids.add(item["article_id"])
