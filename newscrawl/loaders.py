@@ -62,14 +62,12 @@ class ArticleLoader(ItemLoader):
 
 
 def load_article(
-    page: PangeaArticle, site: Site, fetched_at: datetime, feed_published_at: datetime | None = None,
-    rendered: bool = False,
+    page: PangeaArticle, site: Site, fetched_at: datetime, feed_published_at: datetime | None = None
 ) -> ArticleItem:
     """The item for an article page, or :class:`ExtractionError` saying why there is none.
 
     ``published_at`` is the page's own date (JSON-LD, then ``<time datetime>``), else the
     feed's, else the printed one. Video, audio, gallery and live pages need no text.
-    ``rendered``: whether the page came from the browser.
     """
     try:
         if not page.is_article():
@@ -91,7 +89,6 @@ def load_article(
         item.setdefault(name, default)
     _check(item)
     item["content_hash"] = content_hash(item["title"], item["body_text"])
-    item["rendered"] = rendered
     return item
 
 

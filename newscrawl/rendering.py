@@ -118,6 +118,11 @@ class RenderingConfig:
         return config
 
     @property
+    def slots(self) -> int:
+        """Pages rendered at once, over all contexts."""
+        return self.max_contexts * self.concurrent_pages
+
+    @property
     def executable(self) -> str | None:
         """The Chromium executable, absolute; None when there is none."""
         return shutil.which(self.chromium_path)
@@ -140,7 +145,9 @@ class RenderingConfig:
             },
             "PLAYWRIGHT_ABORT_REQUEST": f"{__name__}.abort_request",
             "PLAYWRIGHT_MAX_CONTEXTS": self.max_contexts,
-            "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": self.concurrent_pages,
+            # RenderMiddleware holds back what exceeds its slots, so that no request waits in
+            # the handler for a page of a context: after a browser crash such a wait never ends.
+            "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": self.slots,
             "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": download_timeout * 1000,
         }
 
@@ -261,6 +268,7 @@ class RenderMiddleware:
         self.unavailable: str | None = None if config.executable else config.missing_browser()
         self.reported = False
         self.launched = 0
+        self.slots = asyncio.Semaphore(config.slots)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RenderMiddleware:
@@ -281,7 +289,7 @@ class RenderMiddleware:
             RENDER in request.meta or (self.config.mode == ALWAYS and is_article_page(request.url))
         )
 
-    def process_request(self, request: Request) -> None:
+    async def process_request(self, request: Request) -> None:
         # Decided anew for every request: a retried or redirected one carries the old meta.
         request.meta["playwright"] = self.wants_browser(request)
         if not request.meta["playwright"]:
@@ -289,6 +297,7 @@ class RenderMiddleware:
         if self.unavailable:
             request.meta["playwright"] = False
             raise self.not_rendered(request)
+        await self.slots.acquire()  # released by _done
         context = self.contexts.take()
         request.meta.update(
             playwright_include_page=True,  # so that this middleware closes the page and its context
@@ -363,6 +372,7 @@ class RenderMiddleware:
         context = request.meta.pop(RENDER_CONTEXT, None)
         if context is None:
             return False
+        self.slots.release()
         self._count_restarts()
         last = self.contexts.give_back(context)
         page: Page | None = request.meta.pop("playwright_page", None)

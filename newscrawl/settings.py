@@ -77,9 +77,9 @@ NEWSCRAWL_RENDER = "auto"
 # The Chromium executable (a path, or a name on PATH). Missing: "always" stops the crawl at
 # start; "auto" logs one ERROR and counts each page that needed it (failed/.../not_rendered).
 NEWSCRAWL_CHROMIUM_PATH = shutil.which("chromium") or "chromium-browser"
-# Browser contexts alive at once (PLAYWRIGHT_MAX_CONTEXTS), pages rendered at once in each
-# (PLAYWRIGHT_MAX_PAGES_PER_CONTEXT), and pages a context renders before it is closed for a
-# fresh one (long-lived contexts leak memory).
+# Browser contexts alive at once (PLAYWRIGHT_MAX_CONTEXTS), pages rendered at once per context
+# (all told: contexts x pages), and pages a context renders before it is closed for a fresh
+# one (long-lived contexts leak memory).
 NEWSCRAWL_RENDER_MAX_CONTEXTS = 2
 NEWSCRAWL_RENDER_CONCURRENT_PAGES = 4
 NEWSCRAWL_RENDER_PAGES_PER_CONTEXT = 100

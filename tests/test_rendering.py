@@ -110,7 +110,7 @@ def test_the_addon_sets_up_scrapy_playwright_with_chromium(tmp_path, mode):
     assert settings["PLAYWRIGHT_BROWSER_TYPE"] == "chromium"
     assert settings["PLAYWRIGHT_ABORT_REQUEST"] == "newscrawl.rendering.abort_request"
     assert settings.getint("PLAYWRIGHT_MAX_CONTEXTS") == 2
-    assert settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT") == 4
+    assert settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT") == 8  # 2 contexts x 4 pages: no request waits in the handler
     assert settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT") == 30_000  # DOWNLOAD_TIMEOUT
     launch = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
     assert launch["executable_path"] == str(chromium)
@@ -178,7 +178,7 @@ def make_middleware(base_url: str = "", **settings) -> RenderMiddleware:
 
 def rendered(middleware: RenderMiddleware, url: str, method: str = "GET", **meta) -> Request:
     request = Request(url, method=method, meta=meta)
-    middleware.process_request(request)
+    asyncio.run(middleware.process_request(request))
     return request
 
 
@@ -335,7 +335,7 @@ def test_a_page_the_browser_failed_after_working_is_rendered_again_and_counted()
     for attempt in (1, 2):
         request = asyncio.run(middleware.process_exception(request, PlaywrightTimeoutError("hung")))
         assert request.dont_filter and request.meta["newscrawl_render_retries"] == attempt
-        middleware.process_request(request)
+        asyncio.run(middleware.process_request(request))
     assert asyncio.run(middleware.process_exception(request, PlaywrightError("Target closed"))) is None  # spent
     assert middleware.crawler.stats.get_value("newscrawl/render/retried") == 2
 
@@ -347,3 +347,18 @@ def test_browser_restarts_are_counted():
         stats.set_value("playwright/browser_count", launches)
         asyncio.run(middleware.process_response(rendered(middleware, ARTICLE), HtmlResponse(ARTICLE, body=b"")))
     assert stats.get_value("newscrawl/render/browser_restarts") == 2
+
+
+def test_renders_beyond_the_slots_wait_in_the_middleware_not_in_the_handler():
+    middleware = make_middleware(NEWSCRAWL_RENDER_MAX_CONTEXTS=1, NEWSCRAWL_RENDER_CONCURRENT_PAGES=2)
+
+    async def scenario() -> list[bool]:
+        requests = [Request(ARTICLE) for _ in range(3)]
+        tasks = [asyncio.ensure_future(middleware.process_request(r)) for r in requests]
+        await asyncio.sleep(0)
+        passed = [task.done() for task in tasks]
+        await middleware.process_response(requests[0], HtmlResponse(ARTICLE, body=b""))
+        await asyncio.wait_for(tasks[2], 1)
+        return passed
+
+    assert asyncio.run(scenario()) == [True, True, False]

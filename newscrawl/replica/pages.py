@@ -12,7 +12,7 @@ from newscrawl.replica.text import AUTHORS
 from newscrawl.sites import Site
 
 PAGE_SIZE = 20
-SCRIPTED_PAGE_SIZE = 5  # teasers per page of a script-driven listing
+SCRIPTED_PAGE_SIZE = 3  # teasers per page of a script-driven listing
 TRACKING = "?utm_source=nthlink&utm_medium=proxy&utm_campaign=persagg&utm_content=image"
 PROGRAMMES = {"5338": "使用条款与隐私", "7800": "焦点对话"}
 

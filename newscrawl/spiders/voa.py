@@ -220,9 +220,8 @@ class VoaSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request | ArticleItem]:
         page = page or read_page(response)
         fetched_at = datetime.now(timezone.utc)
-        rendered = "playwright" in response.flags
         try:
-            item = load_article(page, self.site, fetched_at, response.meta.get(FEED_PUBLISHED_AT), rendered=rendered)
+            item = load_article(page, self.site, fetched_at, response.meta.get(FEED_PUBLISHED_AT))
         except ExtractionError as exc:
             item, failure = None, exc
         # Media pages are items without text, but a script may write theirs too.
@@ -235,6 +234,7 @@ class VoaSpider(scrapy.Spider):
             self.count_failure("article", reason_slug(str(failure)), response.url, str(failure))
             return
         self.crawler.stats.inc_value("newscrawl/articles/fetched")
+        item["rendered"] = "playwright" in response.flags  # the browser's response (scrapy-playwright)
         self.requested_ids.add(item["article_id"])
         if not self.window.admits(discovery.parse_date(item["published_at"])):
             self.crawler.stats.inc_value("newscrawl/skipped/out_of_window")

@@ -20,6 +20,7 @@ import pytest
 
 from newscrawl.rendering import BROWSER_UNAVAILABLE
 from newscrawl.replica import FaultPlan, ReplicaSite, serve
+from newscrawl.replica.pages import SCRIPTED_PAGE_SIZE
 from tests.crawling import COMPARED_FIELDS, SEED_DOCUMENT, extracted, run_crawl
 
 RENDER = {"NEWSCRAWL_RENDER": "always"}
@@ -174,7 +175,7 @@ def broken_chromium(tmp_path):
 @pytest.fixture(scope="module")
 def scripted_replica():
     """The replica with its script-built pages: a live blog, an article, a script-loaded listing."""
-    site = ReplicaSite(size=48, seed=7, seed_documents=(SEED_DOCUMENT,), scripted="some")
+    site = ReplicaSite(size=30, seed=7, seed_documents=(SEED_DOCUMENT,), scripted="some")
     with serve(site) as server:
         yield site, server.base_url
 
@@ -223,7 +224,7 @@ def test_the_script_loaded_listing_reaches_every_article_of_its_section(scripted
         crawl = run_crawl(tmp_path, "-a", f"start_urls={site.site.url(section)}", base_url=server.base_url)
     assert expected <= {item["article_id"] for item in crawl.items}
     # The listing's data endpoint is read as its script reads it, without the browser, to the end.
-    pages = -(-len(expected) // 5)
+    pages = -(-len(expected) // SCRIPTED_PAGE_SIZE)
     assert pages >= 3 and [t for t in asked if "/more" in t] == [f"{section}/more?p={n}" for n in range(1, pages)]
     assert crawl.stat("newscrawl/render/rendered") == len(site.scripted_ids())
 
@@ -266,18 +267,17 @@ def test_without_a_browser_the_crawl_goes_on_and_counts_the_pages(scripted_repli
 def test_a_browser_that_crashes_mid_crawl_is_restarted_and_no_page_is_lost(tmp_path):
     """Chromium (through a wrapper that kills it once, a few seconds after its first launch)
     dies while it renders; scrapy-playwright launches another and the pages are rendered."""
-    site = ReplicaSite(size=100, seed=3, scripted="all")
+    site = ReplicaSite(size=40, seed=3, scripted="all")
     marker = tmp_path / "killed-once"
     wrapper = tmp_path / "chromium"
     wrapper.write_text(
-        f"#!/bin/sh\nif [ ! -e {marker} ]; then touch {marker}; (sleep 3; kill -9 $$) & fi\n"
+        f"#!/bin/sh\nif [ ! -e {marker} ]; then touch {marker}; (sleep 4; kill -9 $$) & fi\n"
         f"exec {shutil.which('chromium')} \"$@\"\n"
     )
     wrapper.chmod(0o755)
     with serve(site) as server:
         crawl = run_crawl(tmp_path, base_url=server.base_url, settings={
-            "NEWSCRAWL_CHROMIUM_PATH": str(wrapper), "NEWSCRAWL_RENDER_CONCURRENT_PAGES": "1",
-            "NEWSCRAWL_RENDER_MAX_CONTEXTS": "1", "AUTOTHROTTLE_ENABLED": "false",
+            "NEWSCRAWL_CHROMIUM_PATH": str(wrapper), "AUTOTHROTTLE_ENABLED": "false",
         })
     assert marker.exists()
     assert crawl.stats["finish_reason"] == "finished", crawl.log[-3000:]

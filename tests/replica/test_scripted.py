@@ -10,6 +10,7 @@ from newscrawl.errors import ConfigurationError
 from newscrawl.extract import discovery
 from newscrawl.extract.pangea import PangeaArticle
 from newscrawl.replica import ReplicaSite
+from newscrawl.replica.pages import SCRIPTED_PAGE_SIZE
 from newscrawl.replica.server import Replica
 from newscrawl.urls import article_id
 from parsel import Selector
@@ -18,7 +19,7 @@ from tests.replica.oracle import read
 
 @pytest.fixture(scope="module")
 def site() -> ReplicaSite:
-    return ReplicaSite(size=48, seed=7, scripted="some")
+    return ReplicaSite(size=30, seed=7, scripted="some")
 
 
 @pytest.fixture(scope="module")
@@ -62,4 +63,4 @@ def test_the_scripted_listing_loads_every_article_of_its_section_by_fragments(si
         url = found.next_page
         assert url is None or re.search(r"/z/\d+/more\?p=\d+$", url)
     assert listed == site.by_section[section]
-    assert len(listed) > 2 * 5  # three pages or more
+    assert len(listed) > 2 * SCRIPTED_PAGE_SIZE  # three pages or more
