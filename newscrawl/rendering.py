@@ -36,6 +36,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from twisted.internet.defer import Deferred
 
 from newscrawl.errors import ConfigurationError
@@ -45,7 +46,7 @@ from newscrawl.urls import article_id, host_of
 
 logger = logging.getLogger(__name__)
 
-PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+PLAYWRIGHT_HANDLER = "newscrawl.rendering.BoundedPlaywrightHandler"
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Root (as everywhere here) needs --no-sandbox; the rest stops Chromium's own traffic. Not
 # --disable-features: a second one replaces the list Playwright passes instead of adding to it.
@@ -168,6 +169,28 @@ def host_resolver_rules(hosts: Iterable[str]) -> str:
     '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE www.voachinese.com'
     """
     return "--host-resolver-rules=MAP * ~NOTFOUND" + "".join(f", EXCLUDE {host}" for host in sorted(hosts))
+
+
+class BoundedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
+    """scrapy-playwright's handler, with a bound on each rendering: twice ``DOWNLOAD_TIMEOUT``.
+    Its navigation timeout bounds a page that hangs, but not a request caught in the browser's
+    crash (one that waits for a context or page of the dead browser waits for ever)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.render_timeout = 2 * crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+
+    async def download_request(self, request: Request) -> Response:
+        if not request.meta.get("playwright"):
+            return await super().download_request(request)
+        try:
+            return await asyncio.wait_for(super().download_request(request), self.render_timeout)
+        except asyncio.TimeoutError:
+            raise RenderTimeout(f"rendering took more than {self.render_timeout:g} s") from None
+
+
+class RenderTimeout(PlaywrightError):
+    """A rendering that did not end in time (see :class:`BoundedPlaywrightHandler`)."""
 
 
 class RenderingAddon:

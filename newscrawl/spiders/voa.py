@@ -260,7 +260,9 @@ class VoaSpider(scrapy.Spider):
             return None
         self.crawler.stats.inc_value(f"newscrawl/render/needed/{sign}")
         logger.debug("Rendering %(url)s in the browser: %(sign)s", {"url": response.url, "sign": sign})
-        return response.request.replace(meta={**response.request.meta, RENDER: sign}, dont_filter=True)
+        # The spider's own meta only: the rest is the plain download's (latency, retries, ...).
+        meta = {key: value for key, value in response.meta.items() if key.startswith("newscrawl_")}
+        return response.request.replace(meta={**meta, RENDER: sign}, dont_filter=True)
 
     # --- Failures: every one is counted with its reason and logged ---------------------------
 
