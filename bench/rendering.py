@@ -117,6 +117,7 @@ def replica(size: int, scripted: str) -> tuple[subprocess.Popen, str]:
 
 
 def crawl(base_url: str, mode: str, workdir: Path) -> Run:
+    workdir.mkdir(parents=True)
     pipelines = get_project_settings().getdict("ITEM_PIPELINES")
     settings = {
         **DOWNLOAD_SETTINGS,
