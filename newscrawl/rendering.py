@@ -172,17 +172,25 @@ def host_resolver_rules(hosts: Iterable[str]) -> str:
 
 
 class BoundedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's handler, with a bound on each rendering: twice ``DOWNLOAD_TIMEOUT``.
-    Its navigation timeout bounds a page that hangs, but not a request caught in the browser's
+    """scrapy-playwright's handler, started lazily, with a bound on each rendering: twice
+    ``DOWNLOAD_TIMEOUT``. Its navigation timeout bounds a page that hangs, but not a request caught in the browser's
     crash (one that waits for a context or page of the dead browser waits for ever)."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.render_timeout = 2 * crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+        self.start_lock = asyncio.Lock()
+
+    async def _maybe_launch_in_thread(self) -> None:
+        """Not at engine start: Playwright's driver (a Node process) starts with the first
+        rendering, so that a crawl that renders nothing pays nothing for it."""
 
     async def download_request(self, request: Request) -> Response:
         if not request.meta.get("playwright"):
             return await super().download_request(request)
+        async with self.start_lock:
+            if getattr(self, "browser_provider", None) is None:
+                await self._launch()
         try:
             return await asyncio.wait_for(super().download_request(request), self.render_timeout)
         except asyncio.TimeoutError:
