@@ -36,6 +36,13 @@ class Crawl:
 
 def run_crawl(workdir: Path, *arguments: str, base_url: str | None = None, settings: dict | None = None) -> Crawl:
     """``scrapy crawl voa`` in a subprocess, with its feed, stats and data dir under ``workdir``."""
+    command = crawl_command(workdir, *arguments, base_url=base_url, settings=settings)
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
+    return crawl_result(workdir, done.returncode, done.stderr)
+
+
+def crawl_command(workdir: Path, *arguments: str, base_url: str | None = None, settings: dict | None = None) -> list[str]:
+    """The ``scrapy crawl voa`` command of :func:`run_crawl`, to run it some other way."""
     workdir.mkdir(parents=True, exist_ok=True)
     feed, stats = workdir / "items.jsonl", workdir / "stats.json"
     options = {
@@ -49,13 +56,17 @@ def run_crawl(workdir: Path, *arguments: str, base_url: str | None = None, setti
         command += ["-a", f"base_url={base_url}"]
     for name, value in options.items():
         command += ["-s", f"{name}={value}"]
-    command += list(arguments)
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
+    return command + list(arguments)
+
+
+def crawl_result(workdir: Path, returncode: int, log: str) -> Crawl:
+    """What the crawl of :func:`crawl_command` in ``workdir`` wrote."""
+    feed, stats = workdir / "items.jsonl", workdir / "stats.json"
     return Crawl(
-        returncode=done.returncode,
+        returncode=returncode,
         items=read_jsonl(feed),
         stats=json.loads(stats.read_text()) if stats.exists() else {},
-        log=done.stderr,
+        log=log,
     )
 
 

@@ -23,6 +23,7 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
 
+from newscrawl import frontier
 from newscrawl.errors import ConfigurationError, ExtractionError
 from newscrawl.extract import discovery
 from newscrawl.extract.discovery import Link, SourceError
@@ -80,8 +81,13 @@ class VoaSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.source_failed)
+        if frontier.enabled(self.settings):  # sources come from the shared queue (frontier seed)
+            return
+        for request in self.source_requests():
+            yield request
+
+    def source_requests(self) -> list[scrapy.Request]:
+        return [scrapy.Request(url, callback=self.parse, errback=self.source_failed) for url in self.start_urls]
 
     # --- Sources: what kind a response is is told from the response itself ---------------
 
