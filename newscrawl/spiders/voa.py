@@ -76,6 +76,8 @@ class VoaSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs) -> VoaSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if frontier.enabled(crawler.settings):  # before a SQLite file is made (add-ons run later)
+            frontier.require_shared_store(crawler.settings)
         if crawler.settings.getbool("NEWSCRAWL_INCREMENTAL"):
             spider.store = crawler_store(crawler)
         return spider
