@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -81,6 +82,13 @@ def _wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """``postgresql://postgres@127.0.0.1:<port>`` of a server with trust auth; add ``/<database>``."""
+    with running_postgres() as url:
+        yield url
+
+
+@contextmanager
+def running_postgres() -> Iterator[str]:
+    """The server of :func:`postgres_server`, for scripts (bench/)."""
     bin_dir = postgres_bin_dir()
     root = Path(tempfile.mkdtemp(prefix="newscrawl-pg-"))
     if os.geteuid() == 0:
@@ -152,6 +160,13 @@ class RedisServer:
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
     """A Redis server of the test's own, running; ``.url``, ``.stop()``, ``.start()``."""
+    with running_redis() as server:
+        yield server
+
+
+@contextmanager
+def running_redis() -> Iterator[RedisServer]:
+    """The server of :func:`redis_server`, for scripts (bench/)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("redis-server not found: run scripts/install.sh or apt-get install -y redis-server",
