@@ -16,12 +16,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from newscrawl import frontier
 from newscrawl.replica import ReplicaSite, serve
 from tests.crawling import CRAWL_TIMEOUT, REPO, Crawl, crawl_command, crawl_result
 
 LEASE = 3.0
 # Slow enough that a kill lands in the middle of the crawl.
-PACED = {"AUTOTHROTTLE_ENABLED": "false", "CONCURRENT_REQUESTS": "4", "DOWNLOAD_DELAY": "0.1"}
+PACED = {"AUTOTHROTTLE_ENABLED": "false", "CONCURRENT_REQUESTS": "4", "DOWNLOAD_DELAY": "0.05"}
 
 
 @pytest.fixture(scope="module")
@@ -96,20 +97,39 @@ def emitted(tmp_path: Path) -> list[str]:
     return ids
 
 
-def test_two_workers_share_the_crawl_and_store_each_article_once(tmp_path, replica, redis_server, postgres_database):
+def test_two_workers_share_the_crawl_store_each_article_once_and_stop_on_sigterm(
+    tmp_path, replica, redis_server, postgres_database
+):
     site, base_url = replica
-    with workers(tmp_path, base_url, redis_server.url, postgres_database, 2, {}) as processes:
+    waiting = {"NEWSCRAWL_REDIS_IDLE_CLOSE": "0"}  # wait for work until stopped
+    with workers(tmp_path, base_url, redis_server.url, postgres_database, 2, waiting) as processes:
         time.sleep(1)  # workers started before the seed wait for it
         seed(redis_server.url)
+        wait_until_stored(postgres_database, len(site.article_ids()), processes)
+        wait_for_empty_frontier(redis_server.url)
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
     crawls = [result(tmp_path, n, p) for n, p in enumerate(processes)]
 
     for crawl in crawls:
         assert crawl.returncode == 0, crawl.log[-3000:]
+        assert crawl.stats["finish_reason"] == "shutdown"
         assert crawl.stat("newscrawl/articles/fetched") > 0, "a worker fetched no article"
         assert "Traceback" not in crawl.log
     assert_each_article_stored_once(site, postgres_database)
     ids = emitted(tmp_path)
     assert sorted(ids) == sorted(site.article_ids()), "an article emitted twice or never"
+    assert frontier.status(redis_server.url, "voachinese")["alive"] == [], "a stopped worker still registered"
+
+
+def wait_for_empty_frontier(redis_url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = frontier.status(redis_url, "voachinese")
+        if state["queued"] == 0 and not any(state["in_flight"].values()):
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the frontier still holds work after 60 s: {state}")
 
 
 def test_kill_9_of_a_worker_loses_and_repeats_nothing(tmp_path, replica, redis_server, postgres_database):
