@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -135,6 +136,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200_000, help="synthetic requests per measurement")
     parser.add_argument("--size", type=int, default=1000, help="replica articles for the crawl rates")
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
     with running_redis() as redis_server, running_postgres() as postgres, tempfile.TemporaryDirectory() as tmp:
         memory = memory_report(redis_server.url, args.count)
         site = ReplicaSite(size=args.size, seed=1)
@@ -145,6 +147,7 @@ def main() -> None:
                 _admin(postgres, "CREATE DATABASE {}", database)
                 rates.append(crawl_rate(workers, replica.base_url, redis_server.url, f"{postgres}/{database}",
                                         Path(tmp)))
+    print(f"{os.cpu_count()} cores, load average {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end\n")
     print(f"## Redis memory per million entries ({args.count:,} pushed per row)\n")
     print("| what | MiB per million | push time s |\n|---|---:|---:|")
     for name, per_million, seconds in memory:

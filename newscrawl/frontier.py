@@ -45,7 +45,6 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import BaseSettings
-from scrapy.utils.project import get_project_settings
 from scrapy.utils.request import RequestFingerprinter
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
@@ -459,7 +458,7 @@ def status(redis_url: str, site: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m newscrawl.frontier", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--redis-url", default=get_project_settings().get("NEWSCRAWL_REDIS_URL"),
+    parser.add_argument("--redis-url", default=os.environ.get("NEWSCRAWL_REDIS_URL"),
                         help="default: NEWSCRAWL_REDIS_URL")
     parser.add_argument("--site", default="voachinese")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -15,12 +15,16 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from scrapy.utils.project import get_project_settings
 
 from newscrawl import frontier
 from newscrawl.replica import ReplicaSite, serve
 from tests.crawling import CRAWL_TIMEOUT, REPO, Crawl, crawl_command, crawl_result
 
 LEASE = 3.0
+# Images are not what these tests are about; without them a crawl has half the requests.
+WITHOUT_IMAGES = json.dumps({path: order for path, order in get_project_settings().getdict("ITEM_PIPELINES").items()
+                             if not path.endswith("ArticleImagesPipeline")})
 # Slow enough that a kill lands in the middle of the crawl.
 PACED = {"AUTOTHROTTLE_ENABLED": "false", "CONCURRENT_REQUESTS": "4", "DOWNLOAD_DELAY": "0.05"}
 
@@ -36,7 +40,8 @@ def replica():
 def workers(tmp_path: Path, base_url: str, redis_url: str, database_url: str, count: int, settings: dict):
     """``count`` worker processes; yields the Popen objects, waits for them on exit."""
     options = {"NEWSCRAWL_REDIS_URL": redis_url, "NEWSCRAWL_DATABASE_URL": database_url,
-               "NEWSCRAWL_REDIS_LEASE": str(LEASE), "NEWSCRAWL_REDIS_IDLE_CLOSE": "3", **settings}
+               "NEWSCRAWL_REDIS_LEASE": str(LEASE), "NEWSCRAWL_REDIS_IDLE_CLOSE": "3",
+               "ITEM_PIPELINES": WITHOUT_IMAGES, **settings}
     processes = []
     for number in range(count):
         workdir = tmp_path / f"worker{number}"
@@ -101,7 +106,7 @@ def test_two_workers_share_the_crawl_store_each_article_once_and_stop_on_sigterm
     tmp_path, replica, redis_server, postgres_database
 ):
     site, base_url = replica
-    waiting = {"NEWSCRAWL_REDIS_IDLE_CLOSE": "0"}  # wait for work until stopped
+    waiting = {**PACED, "NEWSCRAWL_REDIS_IDLE_CLOSE": "0"}  # wait for work until stopped
     with workers(tmp_path, base_url, redis_server.url, postgres_database, 2, waiting) as processes:
         time.sleep(1)  # workers started before the seed wait for it
         seed(redis_server.url)
