@@ -46,8 +46,8 @@ def workers(tmp_path: Path, base_url: str, redis_url: str, database_url: str, co
     for number in range(count):
         workdir = tmp_path / f"worker{number}"
         command = crawl_command(workdir, base_url=base_url, settings=options)
-        log = (workdir / "log").open("w")
-        processes.append(subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT))
+        with (workdir / "log").open("w") as log:
+            processes.append(subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT))
     try:
         yield processes
         for process in processes:
