@@ -25,6 +25,7 @@ from newscrawl.errors import ConfigurationError
 
 IMAGE_HOST = "gdb.voanews.com"  # VOA's image host
 RFERL_IMAGES = "gdb.rferl.org"  # RFE/RL's
+IMAGE_HOSTS = (IMAGE_HOST, RFERL_IMAGES)  # where Pangea pages' own pictures live
 DISCOVERY_ROOTS = ("/robots.txt", "/", "/rssfeeds")  # where a site tells its own sources
 
 # ISO 15924 script of each language as its Pangea site writes it, where the tag names none.

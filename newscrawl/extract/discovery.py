@@ -89,7 +89,7 @@ def robots_sitemaps(body: bytes, url: str) -> list[str]:
     >>> robots_sitemaps(b"User-agent: *\\nDisallow: /s/\\nSitemap: /sitemap.xml\\nsitemap: https://x.org/n.xml", "https://x.org/robots.txt")
     ['https://x.org/sitemap.xml', 'https://x.org/n.xml']
     """
-    return _absolute_urls(url, list(sitemap_urls_from_robots(body.decode("utf-8", "replace"))))
+    return _absolute_urls(url, list(sitemap_urls_from_robots(body)))
 
 
 def is_feed_url(url: str) -> bool:
