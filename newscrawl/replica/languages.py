@@ -14,9 +14,9 @@ spaces, commas, full stops and quotation marks.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import cache, cached_property
+from functools import cache
 from random import Random
 
 from newscrawl.replica import text
@@ -216,7 +216,7 @@ class _Words:
     script: Script
     onsets: tuple[Pair, ...]
     vowels: tuple[Pair, ...]
-    rng: Random = field(compare=False)
+    rng: Random
 
     def word(self, syllables: tuple[int, int] = (1, 3), capital: bool = False) -> Pair:
         parts = [(o[0] + v[0], o[1] + v[1]) for o, v in
@@ -233,6 +233,10 @@ class _Words:
 
     def many(self, count: int, make) -> tuple:
         return tuple(make() for _ in range(count))
+
+
+# The words the templates of every generated language need, one invented word each.
+FIXED_WORDS = ("said", "stressed", "stated", "welcomed", "reported", "seen", "update", "again", "note")
 
 
 class Generated(Language):
@@ -257,20 +261,13 @@ class Generated(Language):
         self.quotes = tuple(w[0] for w in words.many(5, lambda: words.phrase((3, 5))))
         self.clauses = tuple(w[0] for w in words.many(10, lambda: words.phrase((3, 5))))
         self.section_names = tuple(w[0] for w in words.many(4, lambda: words.word((2, 3), capital=True)))
-        said, stressed, stated, welcomed, reported, seen, update, again, note = (
-            words.word((2, 2))[0] for _ in range(9))
-        self._fixed = {"said": said, "stressed": stressed, "stated": stated, "welcomed": welcomed,
-                       "reported": reported, "seen": seen, "update": update, "again": again, "note": note}
+        self._fixed = {meaning: words.word((2, 2))[0] for meaning in FIXED_WORDS}
 
     def __repr__(self) -> str:
         return f"Generated({self.tag!r})"
 
-    @cached_property
-    def _gap(self) -> str:
-        return self.script.word_gap
-
     def _join(self, *words: str) -> str:
-        return self._gap.join(w for w in words if w)
+        return self.script.word_gap.join(w for w in words if w)
 
     def _sentence(self, body: str) -> str:
         if self.script.cased:
@@ -311,7 +308,7 @@ class Generated(Language):
         return f"{self._join(place, actor, self._fixed['seen'])} ({day})"
 
     def briefing(self, rng: Random, place: str, person: Pair, title: str, href: str, quote: str) -> tuple[Inline, ...]:
-        gap, comma = self._gap or " ", self.script.comma
+        gap, comma = self.script.word_gap or " ", self.script.comma
         pieces = (
             Inline(self._join(place, rng.choice(self.days)) + comma), Inline(person[0], "strong"),
             Inline(gap + self._fixed["said"] + gap), Inline(title, "a", href),

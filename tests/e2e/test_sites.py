@@ -15,7 +15,7 @@ import pytest
 
 from newscrawl.replica import ReplicaSite, serve
 from newscrawl.sites import SITES
-from tests.crawling import COMPARED_FIELDS, Crawl, extracted, run_site_crawls
+from tests.crawling import COMPARED_FIELDS, Crawl, extracted, run_crawl, run_site_crawls
 
 
 
@@ -80,3 +80,14 @@ def test_a_site_of_each_script_family_is_crawled_whole_from_discovery_alone(fami
 @pytest.mark.parametrize("key", list(SITES))
 def test_every_registered_site_is_crawled_whole_from_discovery_alone(all_crawls, key):
     assert_crawled_right(*all_crawls[key])
+
+
+def test_a_site_is_named_by_any_of_its_hosts_and_an_unknown_one_gets_the_list(tmp_path):
+    replica = ReplicaSite(size=10, seed=5, site="svoboda")
+    with serve(replica) as server:
+        crawl = run_crawl(tmp_path / "host", "-a", "site=www.svoboda.org", base_url=server.base_url, settings=FAST)
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert {item["site"] for item in crawl.items} == {"svoboda"} and len(crawl.items) == len(replica.article_ids())
+    unknown = run_crawl(tmp_path / "unknown", "-a", "site=example.org")
+    assert unknown.returncode != 0 and unknown.items == []
+    assert "unknown site 'example.org'; known sites: " in unknown.log and "svoboda" in unknown.log
