@@ -130,8 +130,12 @@ def latin_slug(word: str) -> str:
 
 
 class Language:
-    """What the replica's generator needs of a language: a vocabulary and the sentences, titles,
-    captions and fixed phrases made of it. Every method takes the ``Random`` that fixes it."""
+    """What the replica's generator needs of a language: a vocabulary, and (in each subclass)
+    the text made of it: ``sentence``, ``paragraph``, ``headline``, ``caption``, ``person``,
+    ``briefing`` (inline markup), ``statement``, ``quoted``, ``list_item``, ``attribution`` (the
+    sources line, None where its pattern is unknown), ``live_stamp``, ``revision``,
+    ``republished_title`` and ``editor_note``. Methods that choose take the ``Random`` that
+    fixes the choice."""
 
     places: tuple[Pair, ...]
     actors: tuple[Pair, ...]

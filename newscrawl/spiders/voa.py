@@ -99,15 +99,14 @@ class VoaSpider(scrapy.Spider):
             return
         kind = discovery.ROBOTS if discovery.is_robots_txt(response.url) else discovery.source_kind(body)
         self.crawler.stats.inc_value(f"newscrawl/sources/{kind}")
-        if kind == discovery.ROBOTS:
-            yield from self.parse_robots(response, body)
-            return
-        if kind != discovery.HTML and (damage := discovery.xml_damage(body)):
+        if kind not in (discovery.HTML, discovery.ROBOTS) and (damage := discovery.xml_damage(body)):
             self.crawler.stats.inc_value("newscrawl/sources/damaged")
             logger.warning("Damaged %(kind)s %(url)s, read as far as it goes: %(damage)s",
                            {"kind": kind, "url": response.url, "damage": damage})
         try:
-            if kind == discovery.FEED:
+            if kind == discovery.ROBOTS:
+                yield from self.parse_robots(response, body)
+            elif kind == discovery.FEED:
                 yield from self.parse_feed(response, body)
             elif kind in (discovery.SITEMAP_INDEX, discovery.SITEMAP):
                 yield from self.parse_sitemap(body)
