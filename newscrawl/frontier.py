@@ -456,16 +456,25 @@ def status(redis_url: str, site: str) -> dict:
     }
 
 
+def _common_options(defaults: bool) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--redis-url", help="default: NEWSCRAWL_REDIS_URL",
+                        default=os.environ.get("NEWSCRAWL_REDIS_URL") if defaults else argparse.SUPPRESS)
+    common.add_argument("--site", default="voachinese" if defaults else argparse.SUPPRESS)
+    return common
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newscrawl.frontier", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--redis-url", default=os.environ.get("NEWSCRAWL_REDIS_URL"),
-                        help="default: NEWSCRAWL_REDIS_URL")
-    parser.add_argument("--site", default="voachinese")
+    parser = argparse.ArgumentParser(prog="python -m newscrawl.frontier", description=__doc__.split("\n\n")[0],
+                                     parents=[_common_options(defaults=True)])
     commands = parser.add_subparsers(dest="command", required=True)
-    seeding = commands.add_parser("seed", help="queue the site's sources (feeds, sitemaps, sections) or the URLs")
+    # Given after the command too; only the main parser sets defaults, so they do not undo it.
+    seeding = commands.add_parser("seed", parents=[_common_options(defaults=False)],
+                                  help="queue the site's sources (feeds, sitemaps, sections) or the URLs")
     seeding.add_argument("urls", nargs="*")
     seeding.add_argument("--new-run", action="store_true", help="forget what earlier runs saw first")
-    commands.add_parser("status", help="print the shared frontier's state as JSON")
+    commands.add_parser("status", parents=[_common_options(defaults=False)],
+                        help="print the shared frontier's state as JSON")
     args = parser.parse_args(argv)
     if not args.redis_url:
         parser.error("no Redis: give --redis-url or set NEWSCRAWL_REDIS_URL")
