@@ -36,6 +36,13 @@ class Crawl:
 
 def run_crawl(workdir: Path, *arguments: str, base_url: str | None = None, settings: dict | None = None) -> Crawl:
     """``scrapy crawl voa`` in a subprocess, with its feed, stats and data dir under ``workdir``."""
+    command = crawl_command(workdir, *arguments, base_url=base_url, settings=settings)
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
+    return crawl_result(workdir, done.returncode, done.stderr)
+
+
+def crawl_command(workdir: Path, *arguments: str, base_url: str | None = None, settings: dict | None = None) -> list[str]:
+    """The ``scrapy crawl voa`` command of :func:`run_crawl`, to run it some other way."""
     workdir.mkdir(parents=True, exist_ok=True)
     feed, stats = workdir / "items.jsonl", workdir / "stats.json"
     options = {
@@ -49,13 +56,33 @@ def run_crawl(workdir: Path, *arguments: str, base_url: str | None = None, setti
         command += ["-a", f"base_url={base_url}"]
     for name, value in options.items():
         command += ["-s", f"{name}={value}"]
-    command += list(arguments)
+    return command + list(arguments)
+
+
+def run_site_crawls(workdir: Path, base_urls: dict[str, str], arguments: dict | None = None,
+                    settings: dict | None = None) -> dict[str, Crawl]:
+    """One ``voa`` crawl per site (key -> replay origin), all in one Scrapy process
+    (:mod:`tests.crawl_sites`); each site's feed, stats and data dir under ``workdir/<key>``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    plan = [
+        {"site": key, "base_url": url, "workdir": str(workdir / key), "arguments": arguments or {},
+         "settings": {"NEWSCRAWL_PROGRESS_INTERVAL": 1, **(settings or {})}}
+        for key, url in base_urls.items()
+    ]
+    (workdir / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    command = [sys.executable, "-m", "tests.crawl_sites", str(workdir / "plan.json")]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
+    return {key: crawl_result(workdir / key, done.returncode, done.stderr) for key in base_urls}
+
+
+def crawl_result(workdir: Path, returncode: int, log: str) -> Crawl:
+    """What the crawl of :func:`crawl_command` in ``workdir`` wrote."""
+    stats = workdir / "stats.json"
     return Crawl(
-        returncode=done.returncode,
-        items=read_jsonl(feed),
+        returncode=returncode,
+        items=read_jsonl(workdir / "items.jsonl"),
         stats=json.loads(stats.read_text()) if stats.exists() else {},
-        log=done.stderr,
+        log=log,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -159,7 +160,7 @@ class Replica:
         if section_id != self.site.scripted_section or not number:
             return self.not_found()
         entries, more = self._chunk(self.site.by_section[section_id], number, pages.SCRIPTED_PAGE_SIZE)
-        return self.html(pages.more_fragment(section_id, entries, number, more)) if entries else self.not_found()
+        return self.html(pages.more_fragment(self.site.site, section_id, entries, number, more)) if entries else self.not_found()
 
     def _chunk(self, ids: list[str], number: int, size: int) -> tuple[list, bool]:
         """Page ``number`` of a listing of ``ids``, and whether more pages follow."""
@@ -254,6 +255,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
     replica: Replica
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionResetError):
+            return  # a crawler closing its idle keep-alive connections at the end: nothing wrong
+        super().handle_error(request, client_address)
 
 
 @dataclass
