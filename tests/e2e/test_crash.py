@@ -11,9 +11,22 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+from newscrawl.crawl_state import RUNNING_MARK
 from newscrawl.replica import ReplicaSite, serve
 from tests.crawling import REPO
+
+START_TIMEOUT = 60.0
+
+
+def wait_for_crawl_start(crawl: subprocess.Popen, job: Path) -> None:
+    """Waits until the crawl has opened its job directory: a kill before that is no crash mid-run
+    (on a loaded machine start-up alone can outlast the kill's moment)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while not (job / RUNNING_MARK).exists():
+        assert crawl.poll() is None and time.monotonic() < deadline, "the crawl never opened its job directory"
+        time.sleep(0.05)
 
 
 def test_kill_9_then_the_same_command_again_loses_and_repeats_nothing(tmp_path):
@@ -25,11 +38,12 @@ def test_kill_9_then_the_same_command_again_loses_and_repeats_nothing(tmp_path):
         "-s", f"JOBDIR={tmp_path / 'job'}", "-s", f"NEWSCRAWL_DATA_DIR={data}", "-s", "LOG_LEVEL=INFO",
     ]
     seed = int(os.environ.get("NEWSCRAWL_CRASH_SEED", time.time_ns() % 10_000))
-    moment = random.Random(seed).uniform(2.0, 5.0)
+    moment = random.Random(seed).uniform(0.5, 3.5)
     try:
         crawl = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_crawl_start(crawl, tmp_path / "job")
         time.sleep(moment)
-        assert crawl.poll() is None, f"the crawl ended before the kill at {moment:.1f}s (seed {seed})"
+        assert crawl.poll() is None, f"the crawl ended before the kill, {moment:.1f}s after its start (seed {seed})"
         crawl.send_signal(signal.SIGKILL)
         crawl.wait()
         again = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
