@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 BASE_IMAGE=localhost/debian-python:bookworm
 IMAGE=localhost/newscrawl:smoke
 WORK=${SMOKE_WORKDIR:-/tmp/newscrawl-container-smoke}
-RUN_OPTIONS=(--runtime runc --network host --ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
+RUN_OPTIONS=(--runtime runc --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 --health-interval disable)
+HOST_NET=(--network host)  # reaches the replica on the host's loopback
 
 missing=()
 for tool in podman buildah debootstrap runc; do command -v "$tool" >/dev/null || missing+=("$tool"); done
@@ -51,7 +52,7 @@ podman build --format docker --isolation chroot --build-arg BASE="$BASE_IMAGE" \
     --secret id=ca_certs,src=/etc/ssl/certs/ca-certificates.crt --secret id=pip_conf,src="$pip_conf" \
     -t "$IMAGE" . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; exit 1; }
 podman image inspect "$IMAGE" --format 'image {{.Id}}: user {{.Config.User}}, healthcheck {{.Config.Healthcheck.Test}}, cmd {{.Config.Cmd}}, volumes {{.Config.Volumes}}'
-secrets=$(podman run --rm "${RUN_OPTIONS[@]}" "$IMAGE" sh -c 'ls /run/secrets 2>/dev/null; find / -xdev -name pip.conf 2>/dev/null' || true)
+secrets=$(podman run --rm "${RUN_OPTIONS[@]}" --network none "$IMAGE" sh -c 'ls /run/secrets 2>/dev/null; find / -xdev -name pip.conf 2>/dev/null' || true)
 [[ -z "$secrets" ]] || { echo "FAIL: build secrets left in the image: $secrets"; exit 1; }
 
 echo "== replica on the host loopback"
@@ -64,11 +65,20 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/robots.txt" >/dev/null &
 echo "== one scheduled round inside the container"
 data="$WORK/data"
 rm -rf "$data" && mkdir -p "$data" && chown 1000:1000 "$data"
-podman run --rm "${RUN_OPTIONS[@]}" -v "$data:/data" "$IMAGE" \
+podman run --rm "${RUN_OPTIONS[@]}" "${HOST_NET[@]}" -v "$data:/data" "$IMAGE" \
     python -m newscrawl.schedule --once -a base_url="http://127.0.0.1:$port" 2>"$WORK/run.log" \
     || { echo "FAIL: the round exited $?"; tail -30 "$WORK/run.log"; exit 1; }
 grep -E '\[newscrawl.schedule' "$WORK/run.log"
-podman run --rm "${RUN_OPTIONS[@]}" -v "$data:/data" "$IMAGE" python -m newscrawl.schedule health
+podman run --rm "${RUN_OPTIONS[@]}" --network none -v "$data:/data" "$IMAGE" python -m newscrawl.schedule health
+
+echo "== a second round with no network but the container's own loopback (the same replica inside)"
+# Proof that a round needs nothing beyond loopback: with --network none nothing else exists.
+podman run --rm "${RUN_OPTIONS[@]}" --network none -v "$data:/data" "$IMAGE" sh -c \
+    "python -m newscrawl.replica --size 20 --seed 3 --port $port >/dev/null 2>&1 & \
+     until python -c 'import urllib.request as u; u.urlopen(\"http://127.0.0.1:$port/robots.txt\")' 2>/dev/null; do sleep 0.3; done; \
+     python -m newscrawl.schedule --once -a base_url=http://127.0.0.1:$port" 2>"$WORK/run2.log" \
+    || { echo "FAIL: the second round exited $?"; tail -30 "$WORK/run2.log"; exit 1; }
+grep -E '\[newscrawl.schedule' "$WORK/run2.log"
 
 echo "== what landed in the volume"
 python3 - "$data" "$port" <<'PY'
@@ -80,9 +90,12 @@ expected = set(ReplicaSite(size=20, seed=3).article_ids())
 stored = {row[0] for row in sqlite3.connect(data / "newscrawl.sqlite3").execute("SELECT article_id FROM articles")}
 last = json.loads((data / "runs" / "last.json").read_text())
 run = last["sites"]["voachinese"]
-feed = [json.loads(line) for line in next((data / "runs").glob("*.jsonl")).read_text().splitlines()]
+feeds = sorted((data / "runs").glob("*.jsonl"))
+feed = [json.loads(line) for line in feeds[0].read_text().splitlines()]
 print(f"last run: {run['run']} {run['status']}, articles {run['articles']}")
-print(f"store: {len(stored)} articles of the replica's {len(expected)}; feed: {len(feed)} items; missing: {sorted(expected - stored)}")
-sys.exit(0 if stored == expected and len(feed) == len(expected) and run["status"] == "ok" else 1)
+print(f"store: {len(stored)} articles of the replica's {len(expected)}; first run's feed: {len(feed)} items; "
+      f"feeds: {len(feeds)}; missing: {sorted(expected - stored)}")
+ok = stored == expected and len(feed) == len(expected) and len(feeds) == 1
+sys.exit(0 if ok and run["status"] == "ok" and run["articles"]["new"] == 0 else 1)
 PY
 echo "== container smoke: OK"
