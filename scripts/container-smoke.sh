@@ -14,7 +14,9 @@ cd "$(dirname "$0")/.."
 BASE_IMAGE=localhost/debian-python:bookworm
 IMAGE=localhost/newscrawl:smoke
 WORK=${SMOKE_WORKDIR:-/tmp/newscrawl-container-smoke}
-RUN_OPTIONS=(--runtime runc --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 --health-interval disable)
+# Podman runs periodic health checks through systemd, absent here: the script runs the image's
+# health command itself instead.
+RUN_OPTIONS=(--runtime runc --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 --no-healthcheck)
 HOST_NET=(--network host)  # reaches the replica on the host's loopback
 
 missing=()

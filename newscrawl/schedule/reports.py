@@ -30,16 +30,19 @@ def runs_dir(data_dir: Path) -> Path:
 def build_report(run: str, site: str, started: datetime, finished: datetime, exit_code: int,
                  stats: dict, feed: Path, stopped: bool) -> dict:
     """The report of one crawl from its exit code and stats file. Its status is ``failed`` when
-    the crawl exited non-zero, wrote no stats or failed a monitor (``problems`` says which),
-    ``interrupted`` when it was stopped (the next run resumes it), else ``ok``."""
-    problems = run_problems(exit_code, stats)
+    a monitor failed, or when the crawl exited non-zero or wrote no stats without being stopped
+    (``problems`` says which); ``interrupted`` when it was stopped (the next run resumes it,
+    or rediscovers what a forced stop left); else ``ok``."""
+    crawl_problems = run_problems(exit_code, stats)
+    monitor_failures = list(stats.get("newscrawl/monitors/failures", []))
     finish_reason = stats.get("finish_reason")
-    if problems:
+    if monitor_failures or (crawl_problems and not stopped):
         status = "failed"
     elif stopped or finish_reason == "shutdown":
         status = "interrupted"
     else:
         status = "ok"
+    problems = crawl_problems + monitor_failures
     return {
         "run": run,
         "site": site,
@@ -71,7 +74,7 @@ def run_problems(exit_code: int, stats: dict) -> list[str]:
     problems = [] if exit_code == 0 else [f"the crawl exited with code {exit_code}"]
     if "newscrawl/monitors/passed" not in stats:
         problems.append("the monitors did not run")
-    return problems + list(stats.get("newscrawl/monitors/failures", []))
+    return problems
 
 
 def write_report(data_dir: Path, report: dict) -> Path:
@@ -90,7 +93,7 @@ def markdown(report: dict) -> str:
         f"- from {report['started']} to {report['finished']} ({report['duration_seconds']} s), "
         f"finish reason {report['finish_reason']}, exit code {report['exit_code']}",
         f"- articles: {articles['new']} new, {articles['changed']} changed, {articles['unchanged']} unchanged, "
-        f"{articles['not_modified']} not modified since stored ({articles['seen']} seen)",
+        f"{articles['not_modified']} links to stored articles not modified since skipped",
         f"- errors {report['errors']}, retries {report['retries']}",
         f"- feed: {report['feed'] or 'none (nothing new)'}",
     ]

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newscrawl.exports import recover_partial_feeds
 from newscrawl.schedule import reports
 from newscrawl.schedule.archive_git import ArchiveGitError, commit_run
 from newscrawl.schedule.lock import RunLock, RunLocked
@@ -80,6 +81,7 @@ class RoundRunner:
         started = reports.utc_now()
         logger.info("Run %(run)s starts", {"run": run})
         exit_code = self.crawl(self.crawl_command(site, feed, stats_file), lock)
+        recover_partial_feeds(runs)  # a forced stop's feed, cut after its last whole line
         stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
         report = reports.build_report(run, site, started, reports.utc_now(), exit_code, stats, feed, self.stopping)
         if self.config.archive_git:
