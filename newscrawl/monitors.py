@@ -29,8 +29,9 @@ WEBHOOK_TIMEOUT = 10
 
 
 def articles_seen(stats: dict) -> int:
-    """Articles this run looked at: pages fetched, and links skipped as not modified since the
-    stored copy (an incremental run over an unchanged site sees them all and emits nothing)."""
+    """What this run looked at: article pages fetched, and article links skipped as not modified
+    since the stored copy (counted per link: a run over an unchanged site fetches nothing and
+    emits nothing, yet sees every article it lists, some more than once)."""
     return stats.get("newscrawl/articles/fetched", 0) + stats.get("newscrawl/skipped/not_modified", 0)
 
 

@@ -93,7 +93,7 @@ def markdown(report: dict) -> str:
         f"- from {report['started']} to {report['finished']} ({report['duration_seconds']} s), "
         f"finish reason {report['finish_reason']}, exit code {report['exit_code']}",
         f"- articles: {articles['new']} new, {articles['changed']} changed, {articles['unchanged']} unchanged, "
-        f"{articles['not_modified']} links to stored articles not modified since skipped",
+        f"{articles['not_modified']} links skipped (stored copy not modified since)",
         f"- errors {report['errors']}, retries {report['retries']}",
         f"- feed: {report['feed'] or 'none (nothing new)'}",
     ]

@@ -138,10 +138,10 @@ def test_sigterm_mid_run_then_restart_stores_every_article_once(replica, tmp_pat
     one forces the crawl down: the restart discards the queue and rediscovers what is missing."""
     site, base_url = replica
     data = tmp_path / "data"
-    slow = ("-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+    slow = ("-s", "DOWNLOAD_DELAY=0.5", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
     scheduler = start(data, base_url, "--once", *slow)
     try:
-        wait_for(lambda: stored_count(data) >= 3, what="three stored articles")
+        wait_for(lambda: stored_count(data) >= 1, what="a stored article")
         for _ in range(sigterms):
             scheduler.send_signal(signal.SIGTERM)
             time.sleep(0.05)
