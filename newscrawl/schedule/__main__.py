@@ -41,7 +41,10 @@ def name_value(text: str) -> str:
 
 
 def run_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m newscrawl.schedule", description="Scheduled incremental crawls.")
+    parser = argparse.ArgumentParser(
+        prog="python -m newscrawl.schedule", description="Scheduled incremental crawls.",
+        epilog="python -m newscrawl.schedule health [--stale-after S] exits 1 when the last round failed "
+               "or the last successful one is too old (see health --help).")
     parser.add_argument("--once", action="store_true", help="run one round and exit")
     parser.add_argument("--interval", type=float, help="seconds between round starts (default: NEWSCRAWL_SCHEDULE)")
     parser.add_argument("--site", action="append", help=f"site key or host, repeatable (default {DEFAULT_SITE})")
