@@ -16,7 +16,9 @@ import urllib.request
 from urllib.error import URLError
 
 from spidermon import Monitor, MonitorSuite, monitors
+from spidermon.contrib.scrapy.extensions import Spidermon
 from spidermon.contrib.scrapy.monitors import FieldCoverageMonitor, FinishReasonMonitor
+from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 from spidermon.core.actions import Action
 from spidermon.exceptions import SkipAction
 
@@ -154,6 +156,31 @@ def assertion_message(error: str) -> str:
     """The message of the AssertionError at the end of a check's traceback."""
     last = (error or "").strip().splitlines()[-1:] or [""]
     return last[0].removeprefix("AssertionError: ").strip()
+
+
+class ConciseMonitorResult(SpiderMonitorResult):
+    """Logs each failed check as one ERROR line with its reason, not as a traceback (which
+    reads like a crash to whoever greps the log)."""
+
+    def write_errors(self):
+        for status in self.step.error_statuses:
+            for failed in self.step.items_for_status(status):
+                message = assertion_message(failed.error) if failed.error else "(no message)"
+                self.log_error(f"{status}: {failed.item.name}: {message}")
+
+
+class ConciseMonitorRunner(SpiderMonitorRunner):
+    def create_result(self):
+        return ConciseMonitorResult(self.spider)
+
+
+class Monitoring(Spidermon):
+    """Spidermon's extension, with its suites run by :class:`ConciseMonitorRunner`."""
+
+    def _run_suites(self, spider, suites):
+        data = self._generate_data_for_spider(spider)
+        for suite in suites:
+            ConciseMonitorRunner(spider=spider).run(suite, **data)
 
 
 class NewscrawlCloseMonitors(MonitorSuite):

@@ -157,8 +157,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "newscrawl.extensions.ProgressLog": 500,
-    # Before StatsFile: its close monitors write their result into the stats that file keeps.
-    "spidermon.contrib.scrapy.extensions.Spidermon": 400,
+    # Spidermon's extension. Before StatsFile: its close monitors write their result into the
+    # stats that file keeps.
+    "newscrawl.monitors.Monitoring": 400,
     "newscrawl.extensions.StatsFile": 500,
     "newscrawl.extensions.CrawlHealth": 500,
 }

@@ -138,7 +138,9 @@ def test_sigterm_mid_run_then_restart_stores_every_article_once(replica, tmp_pat
     one forces the crawl down: the restart discards the queue and rediscovers what is missing."""
     site, base_url = replica
     data = tmp_path / "data"
-    slow = ("-s", "DOWNLOAD_DELAY=0.5", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+    # One request at a time, so that the requests not yet fetched wait in the scheduler's queue
+    # (JOBDIR), not in the downloader, which a graceful stop lets finish.
+    slow = ("-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS=1")
     scheduler = start(data, base_url, "--once", *slow)
     try:
         wait_for(lambda: stored_count(data) >= 1, what="a stored article")
@@ -210,7 +212,7 @@ def test_failing_monitor_marks_the_run_failed_turns_health_red_and_alerts(tmp_pa
     report = reports(data)[0]
     assert report["status"] == "failed"
     assert any("site_returned_non_articles" in problem for problem in report["problems"]), report["problems"]
-    assert "[Spidermon]" in done.stderr and "FAILED" in done.stderr
+    assert "[Spidermon] FAIL: Finish Reason Monitor" in done.stderr and "Traceback" not in done.stderr
     verdict = health(data)
     assert verdict.returncode == 1
     assert verdict.stdout.startswith("unhealthy: the last run failed") and "site_returned_non_articles" in verdict.stdout
