@@ -52,8 +52,8 @@ NEWSCRAWL_STORE_COMMIT_EVERY = 1
 # -s NEWSCRAWL_INCREMENTAL=false forces a full re-crawl.
 NEWSCRAWL_INCREMENTAL = True
 # The Markdown archive (the mirror document format), written during the crawl when enabled.
-NEWSCRAWL_ARCHIVE_ENABLED = False
-NEWSCRAWL_ARCHIVE_DIR = ""  # "" = <data dir>/archive
+NEWSCRAWL_ARCHIVE_ENABLED = os.environ.get("NEWSCRAWL_ARCHIVE_ENABLED", "false")
+NEWSCRAWL_ARCHIVE_DIR = os.environ.get("NEWSCRAWL_ARCHIVE_DIR", "")  # "" = <data dir>/archive
 NEWSCRAWL_ARCHIVE_IMAGE_PROXY = ""  # e.g. https://images.weserv.nl?url=
 NEWSCRAWL_ARCHIVE_IMAGE_WIDTH = 0  # width of the linked image rendition; 0 = the original
 # Images (newscrawl.pipelines.images): width of the rendition fetched (<uuid>_r1_s_w<width>.jpg;
@@ -103,6 +103,42 @@ NEWSCRAWL_RENDER_MAX_STARTUP_FAILURES = 3
 # navigation timeout, DOWNLOAD_TIMEOUT) once it had rendered others.
 NEWSCRAWL_RENDER_RETRIES = 2
 
+# Scheduled runs (newscrawl.schedule): the cron expression in UTC, e.g. "*/15 * * * *" ("" = every
+# NEWSCRAWL_SCHEDULE_INTERVAL seconds), and how old the last successful run may be before
+# `python -m newscrawl.schedule health` says unhealthy.
+NEWSCRAWL_SCHEDULE = os.environ.get("NEWSCRAWL_SCHEDULE", "")
+NEWSCRAWL_SCHEDULE_INTERVAL = float(os.environ.get("NEWSCRAWL_SCHEDULE_INTERVAL", 3600))
+NEWSCRAWL_SCHEDULE_STALE_AFTER = float(os.environ.get("NEWSCRAWL_SCHEDULE_STALE_AFTER", 86400))
+# After each scheduled run, commit the archive's new and changed documents to the git repository
+# in the archive directory (created if missing), one commit per run, and push to this remote
+# when the repository has it.
+NEWSCRAWL_ARCHIVE_GIT = os.environ.get("NEWSCRAWL_ARCHIVE_GIT", "false")
+NEWSCRAWL_ARCHIVE_GIT_REMOTE = os.environ.get("NEWSCRAWL_ARCHIVE_GIT_REMOTE", "origin")
+
+# Monitoring (newscrawl.monitors, Spidermon close monitors). A run fails its checks when it saw
+# fewer articles than this (fetched, or skipped as not modified since the stored copy), when
+# errors (logged or download exceptions) or retries exceed these shares of its requests, or when
+# one failure reason (newscrawl/failed/...) exceeds this share of the articles seen.
+NEWSCRAWL_MONITOR_MIN_ARTICLES = 1
+NEWSCRAWL_MONITOR_MAX_ERROR_RATE = 0.05
+NEWSCRAWL_MONITOR_MAX_RETRY_RATE = 0.25
+NEWSCRAWL_MONITOR_MAX_FAILURE_RATE = 0.25
+# A failed check POSTs a JSON alert here ("" = no alert).
+NEWSCRAWL_ALERT_WEBHOOK = os.environ.get("NEWSCRAWL_ALERT_WEBHOOK", "")
+SPIDERMON_ENABLED = True  # Spidermon: False
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawl.monitors.NewscrawlCloseMonitors"]
+SPIDERMON_ADD_FIELD_COVERAGE = True  # Spidermon: False
+SPIDERMON_FIELD_COVERAGE_SKIP_IF_NO_ITEM = True  # an incremental run may have nothing new
+# Every item has its title, date and body; most have images.
+SPIDERMON_FIELD_COVERAGE_RULES = {
+    "ArticleItem/title": 1.0,
+    "ArticleItem/published_at": 1.0,
+    "ArticleItem/body": 1.0,
+    "ArticleItem/images": 0.5,
+}
+# "shutdown" is a stop asked for (SIGTERM, Ctrl-C): the next run resumes it.
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished", "shutdown"]
+
 # --- Politeness -----------------------------------------------------------------------------
 USER_AGENT = "newscrawl/0.1 (news archiver for research; Scrapy)"
 ROBOTSTXT_OBEY = True  # Scrapy: False
@@ -139,6 +175,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "newscrawl.extensions.ProgressLog": 500,
+    # Spidermon's extension. Before StatsFile: its close monitors write their result into the
+    # stats that file keeps.
+    "newscrawl.monitors.Monitoring": 400,
     "newscrawl.extensions.StatsFile": 500,
     "newscrawl.extensions.CrawlHealth": 500,
 }
