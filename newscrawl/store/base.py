@@ -114,6 +114,9 @@ INSERT_BAND = """INSERT INTO article_bands (band, article_id, published_at, inde
 TOUCH_BANDS = "UPDATE article_bands SET indexed_at = ? WHERE article_id = ?"
 DELETE_ALL_BANDS = "DELETE FROM article_bands"
 BANDS_LAYOUT = "bands_layout"
+SIGNATURE_KIND = "signature_kind"
+DELETE_ALL_SIGNATURES = "DELETE FROM article_signatures"
+ANY_SIGNATURE = "SELECT 1 FROM article_signatures LIMIT 1"
 SELECT_FACT = "SELECT value FROM store_facts WHERE name = ?"
 UPSERT_FACT = """INSERT INTO store_facts (name, value) VALUES (?, ?)
     ON CONFLICT (name) DO UPDATE SET value = excluded.value"""
@@ -372,6 +375,19 @@ class ArticleStore(ABC):
             if outdated:
                 connection.execute(DELETE_ALL_BANDS)
             connection.execute(self._sql(UPSERT_FACT), (BANDS_LAYOUT, layout))
+        return outdated
+
+    def keep_signatures_of(self, kind: str) -> bool:
+        """Records that the signatures are of ``kind``; if the store holds signatures of another
+        kind (or of none recorded: made before kinds were), deletes every signature and band
+        key, and says so: they cannot be compared with the new ones."""
+        with self._connection() as connection:
+            row = connection.execute(self._sql(SELECT_FACT), (SIGNATURE_KIND,)).fetchone()
+            outdated = row[0] != kind if row else connection.execute(ANY_SIGNATURE).fetchone() is not None
+            if outdated:
+                connection.execute(DELETE_ALL_BANDS)
+                connection.execute(DELETE_ALL_SIGNATURES)
+            connection.execute(self._sql(UPSERT_FACT), (SIGNATURE_KIND, kind))
         return outdated
 
     def unbanded_signatures(self, limit: int = LOOKUP_BATCH) -> list[StoredSignature]:
