@@ -36,9 +36,10 @@ NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
 # Where articles are stored: "" = SQLite at <data dir>/newscrawl.sqlite3; a postgresql:// URL
 # = PostgreSQL (shared by several workers).
 NEWSCRAWL_DATABASE_URL = os.environ.get("NEWSCRAWL_DATABASE_URL", "")
-# SQLite commits every N saved articles and at the end of the run. 1 (cheap in WAL mode) makes
-# every article durable before it reaches a feed, so a crash never emits one twice.
-NEWSCRAWL_STORE_COMMIT_EVERY = 1
+# Saves per commit at most. The store's writer thread commits what queued up while it worked
+# (a group commit) and lets each article go on to the feeds only once its save is committed,
+# whatever N, so a crash never emits one twice.
+NEWSCRAWL_STORE_COMMIT_EVERY = 100
 # Skip article pages whose feed pubDate / sitemap lastmod is not newer than the stored copy.
 # -s NEWSCRAWL_INCREMENTAL=false forces a full re-crawl.
 NEWSCRAWL_INCREMENTAL = True

@@ -54,11 +54,10 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.threads import deferToThread
 
 from newscrawl.errors import ConfigurationError
 from newscrawl.items import ArticleItem
-from newscrawl.store import ArticleStore, StoredSignature, crawler_store
+from newscrawl.store import ArticleStore, StoredSignature, StoreWriter, crawler_store, crawler_writer
 
 logger = logging.getLogger(__name__)
 
@@ -309,9 +308,10 @@ class NearDuplicatePipeline:
     store pipeline, so the stored item carries ``duplicate_of``.
     """
 
-    def __init__(self, crawler: Crawler, store: ArticleStore, threshold: float, days: int):
+    def __init__(self, crawler: Crawler, store: ArticleStore, threshold: float, days: int, writer: StoreWriter):
         self.crawler = crawler
         self.store = store
+        self.writer = writer
         self.days = days
         self.index = NearDuplicateIndex(store, threshold)
         self.started = datetime.now(timezone.utc)
@@ -326,7 +326,7 @@ class NearDuplicatePipeline:
         days = settings.getint("NEWSCRAWL_NEAR_DUPLICATE_DAYS", DAYS)
         if days < 0:
             raise ConfigurationError(f"NEWSCRAWL_NEAR_DUPLICATE_DAYS must be 0 or more, got {days}")
-        pipeline = cls(crawler, crawler_store(crawler), threshold, days)
+        pipeline = cls(crawler, crawler_store(crawler), threshold, days, crawler_writer(crawler))
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(pipeline.item_done, signal=signal)
         return pipeline
@@ -340,21 +340,20 @@ class NearDuplicatePipeline:
         return now - timedelta(days=self.days) if self.days else None
 
     async def open_spider(self) -> None:
-        resigned = await maybe_deferred_to_future(deferToThread(self.index.resign_outdated))
+        resigned = await maybe_deferred_to_future(self.writer.run(self.index.resign_outdated))
         if resigned:
             logger.info("Near-duplicates: signatures made again for %(count)d stored articles (of an older kind)",
                         {"count": resigned})
-        banded = await maybe_deferred_to_future(deferToThread(self.index.band_unbanded))
+        banded = await maybe_deferred_to_future(self.writer.run(self.index.band_unbanded))
         if banded:
             logger.info("Near-duplicates: band keys saved for %(count)d stored signatures that had none",
                         {"count": banded})
 
     async def process_item(self, item: ArticleItem) -> ArticleItem:
         adapter = ItemAdapter(item)
-        # In Scrapy's thread pool: hashing a long body takes a millisecond or two, and the
-        # store is queried and written.
+        # In the store's writer thread: the store is queried and written.
         verdict = await maybe_deferred_to_future(
-            deferToThread(self.examine, adapter["article_id"], adapter["published_at"], adapter["body_text"])
+            self.writer.run(self.examine, adapter["article_id"], adapter["published_at"], adapter["body_text"])
         )
         self.mark(adapter, verdict)
         return item
@@ -390,7 +389,7 @@ class NearDuplicatePipeline:
 
     async def close_spider(self) -> None:
         # Now: every item of the run has been saved, copies included.
-        corrected = await maybe_deferred_to_future(deferToThread(self.correct))
+        corrected = await maybe_deferred_to_future(self.writer.run(self.correct))
         for article_id in corrected:
             self.crawler.stats.inc_value(f"{STATS_PREFIX}/corrected")
             logger.info("Near-duplicate: stored article %(id)s repeats article %(original)s, met later",

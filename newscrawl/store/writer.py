@@ -1,0 +1,88 @@
+"""One thread that does all of a crawl's store work, committing in groups.
+
+The near-duplicate and store pipelines hand their store operations to :class:`StoreWriter`
+instead of Scrapy's thread pool: one thread owns the connection, so no thread waits on
+another's lock, and what queued up while it worked is done in one go and committed once (a
+group commit). Each operation's Deferred fires only after the commit that follows it, so an
+item goes on to the feeds only once its save is durable, however many saves share a commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet import defer, reactor
+from twisted.python.failure import Failure
+
+from newscrawl.store.base import ArticleStore
+
+logger = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class StoreWriter:
+    """Runs operations on ``store`` in order in a thread of its own, at most ``group`` of them
+    per commit."""
+
+    def __init__(self, store: ArticleStore, group: int):
+        self.store = store
+        self.group = max(group, 1)
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def run(self, function: Callable[..., Any], *args: Any) -> defer.Deferred:
+        """``function(*args)`` in the writer thread; fires with its result once committed."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="newscrawl-store-writer", daemon=True)
+            self._thread.start()
+        deferred: defer.Deferred = defer.Deferred()
+        self._tasks.put((deferred, function, args))
+        return deferred
+
+    def stop(self) -> None:
+        """Finishes the queued operations, commits and ends the thread."""
+        if self._thread is not None:
+            self._tasks.put(_STOP)
+            self._thread.join()
+            self._thread = None
+
+    def _work(self) -> None:
+        stopping = False
+        while not stopping:
+            done, stopping = self._group(self._tasks.get())
+            try:
+                self.store.commit()
+            except Exception:  # noqa: BLE001 - each caller gets the failure
+                failure = Failure()
+                done = [(deferred, failure) for deferred, _ in done]
+            for deferred, outcome in done:
+                reactor.callFromThread(_fire, deferred, outcome)
+
+    def _group(self, task: Any) -> tuple[list[tuple[defer.Deferred, Any]], bool]:
+        """Does ``task`` and what else is queued, up to ``group`` tasks; and whether to stop."""
+        done = []
+        while task is not _STOP:
+            deferred, function, args = task
+            try:
+                done.append((deferred, function(*args)))
+            except Exception:  # noqa: BLE001 - handed to the caller
+                done.append((deferred, Failure()))
+            if len(done) >= self.group:
+                return done, False
+            try:
+                task = self._tasks.get_nowait()
+            except queue.Empty:
+                return done, False
+        return done, True
+
+
+def _fire(deferred: defer.Deferred, outcome: Any) -> None:
+    if isinstance(outcome, Failure):
+        deferred.errback(outcome)
+    else:
+        deferred.callback(outcome)
