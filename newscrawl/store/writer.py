@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet import defer, reactor
+from twisted.internet import defer
 from twisted.python.failure import Failure
 
 from newscrawl.store.base import ArticleStore
@@ -38,6 +38,11 @@ class StoreWriter:
     def run(self, function: Callable[..., Any], *args: Any) -> defer.Deferred:
         """``function(*args)`` in the writer thread; fires with its result once committed."""
         if self._thread is None:
+            # Imported here: importing it at module level would install Twisted's default
+            # reactor before Scrapy installs the asyncio one.
+            from twisted.internet import reactor
+
+            self._reactor = reactor
             self._thread = threading.Thread(target=self._work, name="newscrawl-store-writer", daemon=True)
             self._thread.start()
         deferred: defer.Deferred = defer.Deferred()
@@ -61,7 +66,7 @@ class StoreWriter:
                 failure = Failure()
                 done = [(deferred, failure) for deferred, _ in done]
             for deferred, outcome in done:
-                reactor.callFromThread(_fire, deferred, outcome)
+                self._reactor.callFromThread(_fire, deferred, outcome)
 
     def _group(self, task: Any) -> tuple[list[tuple[defer.Deferred, Any]], bool]:
         """Does ``task`` and what else is queued, up to ``group`` tasks; and whether to stop."""
