@@ -57,7 +57,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from newscrawl.errors import ConfigurationError
 from newscrawl.items import ArticleItem
-from newscrawl.store import ArticleStore, StoredSignature, StoreWriter, crawler_store, crawler_writer
+from newscrawl.store import ArticleStore, StoredSignature, crawler_store, crawler_writer
+from newscrawl.store.writer import InlineStoreWriter, StoreWriter
 
 logger = logging.getLogger(__name__)
 
@@ -308,7 +309,7 @@ class NearDuplicatePipeline:
     store pipeline, so the stored item carries ``duplicate_of``.
     """
 
-    def __init__(self, crawler: Crawler, store: ArticleStore, threshold: float, days: int, writer: StoreWriter):
+    def __init__(self, crawler: Crawler, store: ArticleStore, threshold: float, days: int, writer: StoreWriter | InlineStoreWriter):
         self.crawler = crawler
         self.store = store
         self.writer = writer

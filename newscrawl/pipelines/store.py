@@ -14,11 +14,12 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from newscrawl.items import ArticleItem
-from newscrawl.store import ArticleStore, StoreError, StoreWriter, crawler_store, crawler_writer
+from newscrawl.store import ArticleStore, StoreError, crawler_store, crawler_writer
+from newscrawl.store.writer import InlineStoreWriter, StoreWriter
 
 
 class StorePipeline:
-    def __init__(self, crawler: Crawler, store: ArticleStore, writer: StoreWriter):
+    def __init__(self, crawler: Crawler, store: ArticleStore, writer: StoreWriter | InlineStoreWriter):
         self.crawler = crawler
         self.store = store
         self.writer = writer

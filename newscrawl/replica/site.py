@@ -29,10 +29,12 @@ class ReplicaSite:
         revised: Iterable[str] = frozenset(),
         republished: Iterable[str] = (),
         faults: FaultPlan | None = None,
+        prose: str = "templates",
+        clusters: int = 0,
     ):
         self.site = get_site(site)
         self.faults = faults  # what serve() injects, unless told otherwise
-        self.generator = Generator(self.site, seed, size, frozenset(map(str, revised)))
+        self.generator = Generator(self.site, seed, size, frozenset(map(str, revised)), prose, clusters)
         self._phantoms = {self.generator.phantom_id(name): name for name in PHANTOMS}
         self._seeds: dict[str, Article] = {}
         for path in seed_documents:

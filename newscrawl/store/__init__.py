@@ -22,14 +22,14 @@ from newscrawl.errors import ConfigurationError
 from newscrawl.store.base import ArticleStore, SaveResult, StoredArticle, StoredSignature, StoreError
 from newscrawl.store.postgres import PostgresStore
 from newscrawl.store.sqlite import SQLiteStore
-from newscrawl.store.writer import StoreWriter
+from newscrawl.store.writer import InlineStoreWriter, StoreWriter
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 __all__ = [
     "ArticleStore", "SaveResult", "StoredArticle", "StoredSignature", "StoreError",
-    "StoreWriter", "crawler_store", "crawler_writer", "open_store", "open_store_from_settings",
+    "InlineStoreWriter", "StoreWriter", "crawler_store", "crawler_writer", "open_store", "open_store_from_settings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def open_store_from_settings(settings: BaseSettings) -> ArticleStore:
 
 
 _crawler_stores: WeakKeyDictionary[Crawler, ArticleStore] = WeakKeyDictionary()
-_crawler_writers: WeakKeyDictionary[Crawler, StoreWriter] = WeakKeyDictionary()
+_crawler_writers: WeakKeyDictionary[Crawler, StoreWriter | InlineStoreWriter] = WeakKeyDictionary()
 
 
 def crawler_store(crawler: Crawler) -> ArticleStore:
@@ -88,14 +88,17 @@ def crawler_store(crawler: Crawler) -> ArticleStore:
     return store
 
 
-def crawler_writer(crawler: Crawler) -> StoreWriter:
-    """The one thread that does the crawl's store work (see :mod:`newscrawl.store.writer`),
-    shared like :func:`crawler_store`'s store, at most ``NEWSCRAWL_STORE_COMMIT_EVERY`` saves
-    per commit; stopped before the store closes."""
+def crawler_writer(crawler: Crawler) -> StoreWriter | InlineStoreWriter:
+    """The one writer that does the crawl's store work (see :mod:`newscrawl.store.writer`):
+    in the reactor's thread for SQLite, a thread of its own for PostgreSQL; shared like
+    :func:`crawler_store`'s store, at most ``NEWSCRAWL_STORE_COMMIT_EVERY`` saves per commit;
+    stopped before the store closes."""
     writer = _crawler_writers.get(crawler)
     if writer is None:
+        store = crawler_store(crawler)
         group = crawler.settings.getint("NEWSCRAWL_STORE_COMMIT_EVERY", COMMIT_EVERY)
-        writer = _crawler_writers[crawler] = StoreWriter(crawler_store(crawler), group)
+        kind = InlineStoreWriter if isinstance(store, SQLiteStore) else StoreWriter
+        writer = _crawler_writers[crawler] = kind(store, group)
     return writer
 
 
