@@ -96,7 +96,7 @@ def crawl_all(sizes: list[int], workdir: Path) -> list[dict]:
 def save_pages(size: int, count: int, path: Path) -> int:
     """Fetch ``count`` article pages from a replica of ``size`` articles into ``path`` as JSON
     lines of ``{"url", "html", "truth"}``; returns how many."""
-    site = ReplicaSite(size=size)
+    site = ReplicaSite(size=size, prose=crawls.PROSE[1])
     origin = site.site.origin
     with crawls.replica(size) as (base_url, _), path.open("w", encoding="utf-8") as out:
         failing = set(site.failure_ids().values())  # 503 twice, 2 s late: not pages to time

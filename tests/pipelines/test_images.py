@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -250,10 +251,18 @@ def test_images_are_stored_at_the_rendition_width_with_thumbnails(runs: tuple[Ru
     }
     assert stored(store, cover["path"]).size == (1080, 608)
     assert stored(store, cover["thumbs"]["small"]).size == (320, 180)
-    # A PNG with transparency is stored as a JPEG, as Scrapy's pipeline does.
+    # Stored as served: a PNG stays a PNG (its thumbnail is a JPEG, transparency on white).
     assert (png["path"], png["width"], png["height"]) == (f"full/{PNG}.jpg", 400, 300)
-    assert stored(store, png["path"]).format == "JPEG"
+    assert stored(store, png["path"]).format == "PNG"
     assert stored(store, png["thumbs"]["small"]).size == (320, 240)
+
+
+def test_stored_images_are_the_bytes_served(runs: tuple[Run, Run], store: Path) -> None:
+    first, _ = runs
+    for entry in first.items["1"]["images"][:2]:
+        served = ROUTES[urlsplit(entry["url"].replace(".jpg", "_r1_s_w1080.jpg")).path][2]
+        assert entry["checksum"] == hashlib.md5(served).hexdigest()  # noqa: S324 - Scrapy's checksum
+        assert (store / "data/images" / entry["path"]).read_bytes() == served
 
 
 def test_an_image_shown_by_two_articles_is_fetched_once(runs: tuple[Run, Run]) -> None:
