@@ -141,6 +141,7 @@ SCHEDULER = "newscrawl.crawl_state.CrashSafeScheduler"  # Scrapy: Scheduler (tru
 # --- Output ---------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Scrapy: None (escaped \uXXXX in JSON)
 FEED_STORAGES = {"": "newscrawl.exports.AtomicFileFeedStorage", "file": "newscrawl.exports.AtomicFileFeedStorage"}
+FEED_EXPORTERS = {"jsonlines": "newscrawl.exports.OrjsonLinesItemExporter"}  # Scrapy's, by the json module
 FEED_STORE_EMPTY = False  # Scrapy: True; an empty run writes no empty file
 LOG_LEVEL = "INFO"  # Scrapy: DEBUG
 LOGSTATS_INTERVAL = 0.0  # Scrapy: 60; ProgressLog says more

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal, Protocol
 
+import orjson
 from itemadapter import ItemAdapter
 
 from newscrawl.errors import NewscrawlError
@@ -291,7 +292,7 @@ class ArticleStore(ABC):
 
     def _write(self, connection: Connection, record: dict) -> bool:
         """Inserts the version, then makes it the latest; False if that version exists."""
-        item = json.dumps(record, ensure_ascii=False)
+        item = item_json(record)
         version = (record["article_id"], record["version"], record["content_hash"], record["previous_hash"],
                    record["fetched_at"], item)
         article = (record["article_id"], record["site"], record["url"], record["title"], record["published_at"],
@@ -307,13 +308,13 @@ class ArticleStore(ABC):
         is UTC), oldest first, streamed."""
         where, params = ("WHERE published_at >= ?", (to_utc_iso(since),)) if since else ("", ())
         for (item,) in self._stream(self._sql(SELECT_ITEMS.format(where=where)), params):
-            yield _in_field_order(json.loads(item))
+            yield _in_field_order(orjson.loads(item))
 
     def versions(self, article_id: str) -> list[dict]:
         """Every version the article had, oldest first (empty if it was never saved)."""
         with self._connection() as connection:
             rows = connection.execute(self._sql(SELECT_VERSIONS), (article_id,)).fetchall()
-        return [_in_field_order(json.loads(item)) for (item,) in rows]
+        return [_in_field_order(orjson.loads(item)) for (item,) in rows]
 
     def save_signature(self, article_id: str, published_at: str, signature: bytes, bands: Sequence[int] = (),
                        met: bool = True) -> None:
@@ -412,7 +413,7 @@ class ArticleStore(ABC):
             if row is None:
                 return False
             version, item = row
-            updated = json.dumps({**json.loads(item), "duplicate_of": duplicate_of}, ensure_ascii=False)
+            updated = item_json({**orjson.loads(item), "duplicate_of": duplicate_of})
             cursor = connection.execute(self._sql(SET_DUPLICATE_OF), (duplicate_of, updated, article_id, version))
             return cursor.rowcount == 1
 
@@ -426,6 +427,19 @@ class ArticleStore(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def item_json(record: dict) -> str:
+    """The item as JSON text, by orjson; by the standard library for what orjson refuses (a
+    lone surrogate in a string).
+
+    >>> item_json({"title": "美国之音", "n": 1}), item_json({"title": "\\ud800"})
+    ('{"title":"美国之音","n":1}', '{"title": "\\ud800"}')
+    """
+    try:
+        return orjson.dumps(record).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(record, ensure_ascii=False)
 
 
 def instant(moment: datetime) -> str:
