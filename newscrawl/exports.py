@@ -52,18 +52,15 @@ class AtomicFileFeedStorage(FileFeedStorage):
 
 class OrjsonLinesItemExporter(JsonLinesItemExporter):
     """Scrapy's JSON Lines, each line made by orjson: UTF-8, nothing escaped that need not be,
-    no spaces between tokens. A feed asking for another encoding (or ``ensure_ascii``), or an
-    item orjson refuses, gets Scrapy's encoder."""
+    no spaces between tokens. A feed asking for another encoding, or ``ensure_ascii``, gets
+    Scrapy's encoder."""
 
     def export_item(self, item: Any) -> None:
-        if self.encoding not in (None, "utf-8", "utf8") or self._kwargs.get("ensure_ascii"):
-            return super().export_item(item)
-        itemdict = dict(self.get_serialized_fields(item))
-        try:
-            self.file.write(orjson.dumps(itemdict, default=self.encoder.default, option=orjson.OPT_APPEND_NEWLINE))
-        except orjson.JSONEncodeError:
+        if self.encoding not in ("utf-8", "utf8") or self._kwargs.get("ensure_ascii"):
             super().export_item(item)
-        return None
+            return
+        itemdict = dict(self.get_serialized_fields(item))
+        self.file.write(orjson.dumps(itemdict, default=self.encoder.default, option=orjson.OPT_APPEND_NEWLINE))
 
 
 def recover_partial_feeds(directory: Path) -> list[Path]:

@@ -41,11 +41,11 @@ def test_each_line_reaches_the_partial_feed_as_it_is_written(tmp_path):
 
 
 def test_feed_lines_are_orjson_utf_8_with_the_same_content():
-    item = {"title": "美国之音 “新闻”", "n": 1, "tags": ["经济"], "odd": "\ud800"}
-    out = io.BytesIO()
-    exporter = OrjsonLinesItemExporter(out, encoding="utf-8")
-    exporter.export_item({key: value for key, value in item.items() if key != "odd"})
-    exporter.export_item(item)  # a lone surrogate: orjson refuses it, Scrapy's encoder escapes it
-    first, second = out.getvalue().splitlines()
-    assert first == '{"title":"美国之音 “新闻”","n":1,"tags":["经济"]}'.encode()
-    assert json.loads(second) == item
+    item = {"title": "美国之音 “新闻”\u2028", "n": 1, "tags": ["经济"], "none": None}
+    lines = []
+    for options in ({"encoding": "utf-8"}, {"encoding": "utf-8", "ensure_ascii": True}):  # then Scrapy's encoder
+        out = io.BytesIO()
+        OrjsonLinesItemExporter(out, **options).export_item(item)
+        lines.append(out.getvalue())
+    assert lines[0] == '{"title":"美国之音 “新闻”\u2028","n":1,"tags":["经济"],"none":null}\n'.encode()
+    assert lines[1].isascii() and json.loads(lines[0]) == json.loads(lines[1]) == item
