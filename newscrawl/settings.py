@@ -53,7 +53,7 @@ NEWSCRAWL_ARCHIVE_IMAGE_WIDTH = 0  # width of the linked image rendition; 0 = th
 NEWSCRAWL_IMAGE_WIDTH = 1080
 NEWSCRAWL_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 NEWSCRAWL_IMAGE_MAX_PIXELS = 40_000_000
-IMAGES_THUMBS = {"small": (320, 320)}  # Scrapy: {}
+# IMAGES_THUMBS (Scrapy's, e.g. {"small": (320, 320)}): none unless asked; each costs a decode.
 # IMAGES_STORE unset: <data dir>/images. IMAGES_EXPIRES: Scrapy's 90 days.
 
 # Near-duplicates (newscrawl.pipelines.near_duplicates): an article whose body is this similar

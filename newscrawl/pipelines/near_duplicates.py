@@ -78,6 +78,7 @@ RENSA_SEED = 5
 # made again from its articles' bodies at the next start.
 SIGNATURE_KIND = f"rensa R-MinHash v{RMinHash.ALGORITHM_VERSION}, {NUM_PERM} permutations, seed {RENSA_SEED}, 5-gram hashes"
 SIGNATURE_MAGIC = b"RMH2"
+SIGNATURE_BYTES = len(SIGNATURE_MAGIC) + 4 * NUM_PERM
 _SHINGLE_BASE = np.uint64(0x100000001B3)
 _NOT_COMPARED = re.compile(r"[\W_]+")
 
@@ -151,9 +152,26 @@ def to_bytes(minhash: Signature) -> bytes:
 
 def from_bytes(data: bytes) -> Signature:
     """A stored signature; ValueError for one of another kind (see :data:`SIGNATURE_KIND`)."""
-    if len(data) != len(SIGNATURE_MAGIC) + 4 * NUM_PERM or not data.startswith(SIGNATURE_MAGIC):
+    if len(data) != SIGNATURE_BYTES or not data.startswith(SIGNATURE_MAGIC):
         raise ValueError(f"not a signature of {SIGNATURE_KIND}")
     return Signature(np.frombuffer(data, dtype=BYTE_ORDER + "u4", offset=len(SIGNATURE_MAGIC)).astype(np.uint32))
+
+
+def similarities(minhash: Signature, stored: list[bytes]) -> list[float]:
+    """The Jaccard similarity estimate of ``minhash`` and each stored signature, at once (a
+    cluster of near-identical articles makes hundreds of candidates).
+
+    >>> body = "美国国务院星期二表示，真正的和谈只会在各方参与的情况下进行。" * 3
+    >>> similarities(signature(body), [to_bytes(signature(body)), to_bytes(signature("另一个故事" * 20))])
+    [1.0, 0.0]
+    """
+    if not stored:
+        return []
+    if any(len(data) != SIGNATURE_BYTES or not data.startswith(SIGNATURE_MAGIC) for data in stored):
+        raise ValueError(f"not a signature of {SIGNATURE_KIND}")
+    rows = np.frombuffer(b"".join(data[len(SIGNATURE_MAGIC):] for data in stored), dtype=BYTE_ORDER + "u4")
+    agreeing = np.count_nonzero(rows.reshape(len(stored), NUM_PERM) == minhash.hashvalues, axis=1)
+    return (agreeing / NUM_PERM).tolist()
 
 
 def rank(article_id: str, published_at: str) -> tuple[str, int, str]:
@@ -226,10 +244,9 @@ class NearDuplicateIndex:
         keys = band_keys(minhash, self.bands, self.rows)
         stored = self.store.signatures_of(self.store.sharing_bands(keys, since, indexed_since) | {article_id})
         own = stored.pop(article_id, None)
-        matches = sorted(
-            (other for other in stored.values() if minhash.jaccard(from_bytes(other.signature)) >= self.threshold),
-            key=_rank,
-        )
+        candidates = list(stored.values())
+        similar = similarities(minhash, [other.signature for other in candidates])
+        matches = sorted((other for other, j in zip(candidates, similar) if j >= self.threshold), key=_rank)
         own_rank = rank(article_id, published_at)
         earlier = [other for other in matches if _rank(other) < own_rank]
         original = earlier[0].article_id if earlier else None

@@ -186,8 +186,11 @@ class Generator:
     def news_paragraphs(self, k: int) -> list[list[str]]:
         if not self.clusters:
             return prose.bulk(Random(f"{self.seed}/{k}/prose"))
-        cluster = prose.bulk(Random(f"{self.seed}/cluster/{k // self.clusters}"))
-        return prose.retold(cluster, Random(f"{self.seed}/{k}/retold"))
+        return prose.retold(self.cluster_paragraphs(k // self.clusters), Random(f"{self.seed}/{k}/retold"))
+
+    @lru_cache(maxsize=16)
+    def cluster_paragraphs(self, cluster: int) -> tuple[tuple[str, ...], ...]:
+        return tuple(map(tuple, prose.bulk(Random(f"{self.seed}/cluster/{cluster}"))))
 
     def neighbours(self, k: int, count: int = 4) -> list[Entry]:
         """Older articles that a page links to (promos and related blocks)."""

@@ -14,6 +14,7 @@ way a wire story is republished many times.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from random import Random
 
@@ -60,7 +61,7 @@ def bulk(rng: Random) -> list[list[str]]:
     return story(rng, rng.randint(*BULK_PARAGRAPHS))
 
 
-def retold(paragraphs: list[list[str]], rng: Random) -> list[list[str]]:
+def retold(paragraphs: Sequence[Sequence[str]], rng: Random) -> list[list[str]]:
     """The story with one clause of one sentence rewritten."""
     changed = [list(sentences) for sentences in paragraphs]
     at = rng.randrange(len(changed))

@@ -206,6 +206,7 @@ def crawl(workdir: Path, items_file: Path, data: Path, server: ImageServer) -> R
         "NEWSCRAWL_IMAGE_MAX_BYTES": str(MAX_BYTES),
         "NEWSCRAWL_PROGRESS_INTERVAL": "0",
         "AUTOTHROTTLE_ENABLED": "False",
+        "IMAGES_THUMBS": json.dumps({"small": [320, 320]}),
     }
     command = [sys.executable, "-m", "scrapy", "runspider", str(SPIDER), "-a", f"items={items_file}"]
     command += ["-O", f"{feed}:jsonlines"]
