@@ -120,7 +120,7 @@ class ValidationPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        record = adapter.asdict()
+        record = dict(adapter)  # shallow: the nested values are plain dicts and lists already
         if self._surely_valid(record):
             return item
         found = problems(self.validator, record)
