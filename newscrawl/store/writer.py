@@ -14,7 +14,6 @@ work to another thread costs (measured: the hand-off alone took 5% of the crawl'
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -24,8 +23,6 @@ from twisted.internet import defer
 from twisted.python.failure import Failure
 
 from newscrawl.store.base import ArticleStore
-
-logger = logging.getLogger(__name__)
 
 _STOP = object()
 
@@ -65,12 +62,7 @@ class StoreWriter:
         stopping = False
         while not stopping:
             done, stopping = self._group(self._tasks.get())
-            try:
-                self.store.commit()
-            except Exception:  # noqa: BLE001 - each caller gets the failure
-                failure = Failure()
-                done = [(deferred, failure) for deferred, _ in done]
-            for deferred, outcome in done:
+            for deferred, outcome in _committed(self.store, done):
                 self._reactor.callFromThread(_fire, deferred, outcome)
 
     def _group(self, task: Any) -> tuple[list[tuple[defer.Deferred, Any]], bool]:
@@ -89,6 +81,17 @@ class StoreWriter:
             except queue.Empty:
                 return done, False
         return done, True
+
+
+def _committed(store: ArticleStore, done: list[tuple[defer.Deferred, Any]]) -> list[tuple[defer.Deferred, Any]]:
+    """The outcomes of ``done`` once the store has committed them; the commit's failure for
+    each if it failed (their writes are undone)."""
+    try:
+        store.commit()
+    except Exception:  # noqa: BLE001 - each caller gets the failure
+        failure = Failure()
+        return [(deferred, failure) for deferred, _ in done]
+    return done
 
 
 def _fire(deferred: defer.Deferred, outcome: Any) -> None:
@@ -128,12 +131,6 @@ class InlineStoreWriter:
 
     def _commit(self) -> None:
         done, self._done = self._done, []
-        if not done:
-            return
-        try:
-            self.store.commit()
-        except Exception:  # noqa: BLE001 - each caller gets the failure
-            failure = Failure()
-            done = [(deferred, failure) for deferred, _ in done]
-        for deferred, outcome in done:
-            _fire(deferred, outcome)
+        if done:
+            for deferred, outcome in _committed(self.store, done):
+                _fire(deferred, outcome)
