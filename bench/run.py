@@ -10,7 +10,7 @@ bench/.venv from bench/requirements*.txt, which this script creates or refreshes
 bench/results/<date>.json, <date>.md and <date>-throughput.png / <date>-memory.png.
 
 Then ``bench/stages.py`` times each stage of the crawl alone on the smallest N's pages, and
-the near-duplicate stage alone at the smallest and largest N with clusters of
+the near-duplicate stage alone at each ``--near-duplicate-sizes`` N with clusters of
 ``--clusters`` near-identical bodies.
 
 ``--profile N`` then crawls N articles once more (full, no images) under py-spy and writes the
@@ -193,6 +193,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pages", type=int, default=300, help="article pages for the extraction timing (default 300)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per page; the fastest counts (default 3)")
     parser.add_argument("--clusters", type=int, default=200, help="near-identical bodies per cluster (default 200)")
+    parser.add_argument("--near-duplicate-sizes", type=sizes_argument, default=[1_000, 16_000],
+                        help="articles for the near-duplicate scaling, comma-separated (default 1000,16000)")
     parser.add_argument("--profile", type=int, metavar="N", help="also profile a crawl of N articles")
     parser.add_argument("--out", type=Path, default=BENCH / "results", help="results directory (default bench/results)")
     args = parser.parse_args(argv)
@@ -205,9 +207,9 @@ def main(argv: list[str] | None = None) -> None:
     pages = save_pages(args.sizes[0], args.pages, workdir / "pages.jsonl")
     extraction = extract_all(workdir / "pages.jsonl", args.repeat)
     crawled = crawl_all(args.sizes, workdir)
-    small, large = args.sizes[0], args.sizes[-1]
+    small = args.sizes[0]
     staged = stages("--size", str(small), "--pages", str(min(small, 1000)))
-    scaling = [stages("--near-duplicates", "--size", str(n), "--clusters", str(args.clusters)) for n in dict.fromkeys((small, large))]
+    scaling = [stages("--near-duplicates", "--size", str(n), "--clusters", str(args.clusters)) for n in args.near_duplicate_sizes]
     print(f"stages at N={small}: {staged['cpu_ms_per_article']}; near-duplicates: {scaling}", flush=True)
     results = {
         "date": date,
