@@ -23,6 +23,8 @@ from urllib.parse import urljoin
 import dateparser
 import nh3
 
+from newscrawl.sites import IMAGE_HOSTS
+
 T = TypeVar("T")
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
@@ -37,7 +39,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _TAG_SEPARATORS = re.compile(r"[,，、]")
 _DATELINE_END = re.compile(r"[\s\u2013\u2014\-]+$")
 _IMAGE_RENDITION = re.compile(
-    r"^(?:https?:)?//(?P<host>gdb\.voanews\.com)/(?P<uuid>[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})"
+    r"^(?:https?:)?//(?P<host>" + "|".join(map(re.escape, IMAGE_HOSTS)) + r")/(?P<uuid>[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})"
     r"(?:_[a-z]+\d*)*(?P<ext>\.[A-Za-z0-9]+)(?:[?#].*)?$"
 )
 _SOURCES_ZH = re.compile(
