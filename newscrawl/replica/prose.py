@@ -3,9 +3,10 @@
 The template sentences of :mod:`newscrawl.replica.text` repeat themselves across stories far
 more than news does, which makes near-duplicate detection look costlier (every story is a
 candidate of every other) and cheaper (short bodies) than on a real site. Here each story gets
-a vocabulary of its own, invented words of two or three characters drawn from common
-characters, plus words of no story in particular, so that two stories share few 5-grams while
-one story repeats its own words, as news does; bulk articles have 6 to 12 paragraphs.
+a vocabulary of its own, invented words of two or three common Chinese characters (whatever
+the site's language), plus words of no story in particular, so that two stories share few
+5-grams while one story repeats its own words, as news does; bulk articles have 6 to 12
+paragraphs.
 
 ``clusters=N`` makes articles ``k`` of one block of N (``k // N``) near-identical: one body,
 with one clause rewritten per article (Jaccard similarity of their 5-grams about 0.9), the
