@@ -165,6 +165,8 @@ class ArticleImagesPipeline(ImagesPipeline):
         self.width = _setting(settings, "NEWSCRAWL_IMAGE_WIDTH", self.WIDTH, minimum=0)
         self.max_bytes = _setting(settings, "NEWSCRAWL_IMAGE_MAX_BYTES", self.MAX_BYTES, minimum=1)
         self.max_pixels = _setting(settings, "NEWSCRAWL_IMAGE_MAX_PIXELS", self.MAX_PIXELS, minimum=1)
+        # As a dict also when given as JSON on the command line (-s IMAGES_THUMBS='{...}').
+        self.thumbs = {name: tuple(size) for name, size in settings.getdict("IMAGES_THUMBS").items()}
         crawler.signals.connect(self.headers_received, signal=signals.headers_received)
 
     @classmethod

@@ -123,7 +123,8 @@ def test_requests_ask_for_the_rendition_and_files_are_named_after_the_uuid(tmp_p
 
 def test_store_defaults_to_the_data_dir_and_settings_override_it(tmp_path: Path) -> None:
     assert Path(pipeline(tmp_path).store.basedir) == tmp_path / "images"
-    assert pipeline(tmp_path).thumbs == {"small": (320, 320)}
+    assert pipeline(tmp_path).thumbs == {}  # thumbnails only when asked
+    assert pipeline(tmp_path, IMAGES_THUMBS='{"small": [320, 320]}').thumbs == {"small": (320, 320)}
     elsewhere = str(tmp_path / "elsewhere")
     assert pipeline(tmp_path, IMAGES_STORE=elsewhere).store.basedir == elsewhere
 
