@@ -36,8 +36,17 @@ NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
 # Where articles are stored: "" = SQLite at <data dir>/newscrawl.sqlite3; a postgresql:// URL
 # = PostgreSQL (shared by several workers).
 NEWSCRAWL_DATABASE_URL = os.environ.get("NEWSCRAWL_DATABASE_URL", "")
-# Saves per commit at most. The store's writer thread commits what queued up while it worked
-# (a group commit) and lets each article go on to the feeds only once its save is committed,
+# Distributed crawl (newscrawl.frontier): a redis:// URL makes every worker share one request
+# queue and seen-set on that Redis server (scrapy-redis); needs a PostgreSQL store. "" = off.
+NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL", "")
+# Seconds a worker's taken requests stay its own after its last heartbeat (every third of it);
+# then another worker puts them back in the queue (the worker was killed or its machine lost).
+NEWSCRAWL_REDIS_LEASE = 30.0
+# Close a worker once nothing is queued or in flight anywhere for this many seconds; 0 = wait
+# for new work until stopped (SIGTERM).
+NEWSCRAWL_REDIS_IDLE_CLOSE = 0.0
+# Saves per commit at most. The store's one writer commits what came together (a group
+# commit) and lets each article go on to the feeds only once its save is committed,
 # whatever N, so a crash never emits one twice.
 NEWSCRAWL_STORE_COMMIT_EVERY = 100
 # Skip article pages whose feed pubDate / sitemap lastmod is not newer than the stored copy.
@@ -108,6 +117,7 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024  # Scrapy: 32 MiB
 ADDONS = {
     "newscrawl.datadir.DefaultFeedAddon": 0,
     "newscrawl.rendering.RenderingAddon": 0,
+    "newscrawl.frontier.FrontierAddon": 0,
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -36,6 +36,13 @@ class Crawl:
 
 def run_crawl(workdir: Path, *arguments: str, base_url: str | None = None, settings: dict | None = None) -> Crawl:
     """``scrapy crawl voa`` in a subprocess, with its feed, stats and data dir under ``workdir``."""
+    command = crawl_command(workdir, *arguments, base_url=base_url, settings=settings)
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
+    return crawl_result(workdir, done.returncode, done.stderr)
+
+
+def crawl_command(workdir: Path, *arguments: str, base_url: str | None = None, settings: dict | None = None) -> list[str]:
+    """The ``scrapy crawl voa`` command of :func:`run_crawl`, to run it some other way."""
     workdir.mkdir(parents=True, exist_ok=True)
     feed, stats = workdir / "items.jsonl", workdir / "stats.json"
     options = {
@@ -49,9 +56,7 @@ def run_crawl(workdir: Path, *arguments: str, base_url: str | None = None, setti
         command += ["-a", f"base_url={base_url}"]
     for name, value in options.items():
         command += ["-s", f"{name}={value}"]
-    command += list(arguments)
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
-    return _crawl_in(workdir, done)
+    return command + list(arguments)
 
 
 def run_site_crawls(workdir: Path, base_urls: dict[str, str], arguments: dict | None = None,
@@ -67,16 +72,17 @@ def run_site_crawls(workdir: Path, base_urls: dict[str, str], arguments: dict | 
     (workdir / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     command = [sys.executable, "-m", "tests.crawl_sites", str(workdir / "plan.json")]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
-    return {key: _crawl_in(workdir / key, done) for key in base_urls}
+    return {key: crawl_result(workdir / key, done.returncode, done.stderr) for key in base_urls}
 
 
-def _crawl_in(directory: Path, done: subprocess.CompletedProcess) -> Crawl:
-    stats = directory / "stats.json"
+def crawl_result(workdir: Path, returncode: int, log: str) -> Crawl:
+    """What the crawl of :func:`crawl_command` in ``workdir`` wrote."""
+    stats = workdir / "stats.json"
     return Crawl(
-        returncode=done.returncode,
-        items=read_jsonl(directory / "items.jsonl"),
+        returncode=returncode,
+        items=read_jsonl(workdir / "items.jsonl"),
         stats=json.loads(stats.read_text()) if stats.exists() else {},
-        log=done.stderr,
+        log=log,
     )
 
 

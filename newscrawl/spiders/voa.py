@@ -30,6 +30,7 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
 
+from newscrawl import frontier
 from newscrawl.errors import ConfigurationError, ExtractionError
 from newscrawl.extract import discovery
 from newscrawl.extract.discovery import Link, SourceError
@@ -83,13 +84,20 @@ class VoaSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs) -> VoaSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if frontier.enabled(crawler.settings):  # before a SQLite file is made (add-ons run later)
+            frontier.require_shared_store(crawler.settings)
         if crawler.settings.getbool("NEWSCRAWL_INCREMENTAL"):
             spider.store = crawler_store(crawler)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.source_failed)
+        if frontier.enabled(self.settings):  # sources come from the shared queue (frontier seed)
+            return
+        for request in self.source_requests():
+            yield request
+
+    def source_requests(self) -> list[scrapy.Request]:
+        return [scrapy.Request(url, callback=self.parse, errback=self.source_failed) for url in self.start_urls]
 
     # --- Sources: what kind a response is is told from the response itself ---------------
 
