@@ -116,7 +116,9 @@ class CrawlHealth:
       the article pages fetched were not articles (a bot challenge, a "JavaScript is disabled"
       shell, an empty article container), with at least ``NEWSCRAWL_HEALTH_MIN_ARTICLE_PAGES``;
     * ``no_articles_found``: no source listed any article at all (an empty feed, a challenge
-      instead of a sitemap, sources that all failed).
+      instead of a sitemap, sources that all failed);
+    * ``pages_left_unrendered``: pages that needed the browser could not be rendered (no
+      Chromium installed, or one that cannot start): ``newscrawl/failed/*/not_rendered``.
     """
 
     def __init__(self, crawler: Crawler):
@@ -138,6 +140,8 @@ class CrawlHealth:
             raise CloseSpider(problem)
 
     def diagnose(self, stats: dict) -> str | None:
+        if stats.get(f"{FAILED_STATS_PREFIX}article/not_rendered") or stats.get(f"{FAILED_STATS_PREFIX}source/not_rendered"):
+            return "pages_left_unrendered"
         fetched = stats.get("newscrawl/articles/fetched", 0)
         unextractable = stats.get("newscrawl/articles/unextractable", 0)
         if fetched >= self.min_pages and unextractable >= self.max_ratio * fetched:

@@ -33,6 +33,7 @@ class ArticleItem(scrapy.Item):
     media = scrapy.Field()  # list of {"url", "type"} for video/audio players, else []
     fetched_at = scrapy.Field()  # ISO 8601 UTC with "Z"
     content_hash = scrapy.Field()  # sha256 hex of the normalized title + body
+    rendered = scrapy.Field()  # True when the page was read after a browser ran its scripts
     # Set by the pipelines (issue 3)
     version = scrapy.Field()
     previous_hash = scrapy.Field()

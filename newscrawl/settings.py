@@ -77,24 +77,32 @@ NEWSCRAWL_NEAR_DUPLICATE_DAYS = 30
 NEWSCRAWL_HEALTH_MAX_UNEXTRACTABLE_RATIO = 0.5
 NEWSCRAWL_HEALTH_MIN_ARTICLE_PAGES = 5
 
-# Rendering article pages in headless Chromium (newscrawl.rendering, through scrapy-playwright),
-# for pages that need JavaScript. Only article pages go through the browser, which fetches the
-# page and nothing else (inline scripts run; no script, image, style or frame is fetched).
-NEWSCRAWL_RENDER_JS = False
-# The Chromium executable (a path, or a name on PATH); a missing one stops the crawl at start.
+# Rendering pages in headless Chromium (newscrawl.rendering, through scrapy-playwright), for
+# pages that need JavaScript; also per run as -a render=... . "auto": a page goes through the
+# browser only when its plain HTML shows that a script builds it (or the site registry says
+# so), and Chromium starts with the first such page. "always": every article page too.
+# "never": no browser. The browser fetches the page and nothing else (inline scripts run; no
+# script, image, style or frame is fetched).
+NEWSCRAWL_RENDER = "auto"
+# The Chromium executable (a path, or a name on PATH). Missing: "always" stops the crawl at
+# start; "auto" logs one ERROR and counts each page that needed it (failed/.../not_rendered).
 NEWSCRAWL_CHROMIUM_PATH = shutil.which("chromium") or "chromium-browser"
-# Browser contexts alive at once (PLAYWRIGHT_MAX_CONTEXTS), pages rendered at once in each
-# (PLAYWRIGHT_MAX_PAGES_PER_CONTEXT), and pages a context renders before it is closed for a
-# fresh one (long-lived contexts leak memory).
+# Browser contexts alive at once (PLAYWRIGHT_MAX_CONTEXTS), pages rendered at once per context
+# (all told: contexts x pages), and pages a context renders before it is closed for a fresh
+# one (long-lived contexts leak memory).
 NEWSCRAWL_RENDER_MAX_CONTEXTS = 2
 NEWSCRAWL_RENDER_CONCURRENT_PAGES = 4
 NEWSCRAWL_RENDER_PAGES_PER_CONTEXT = 100
 # In a replay, the browser's proxy for every host but the replay origin: a closed loopback port,
 # so that nothing the browser does (a redirect to the real site, say) leaves the machine.
 NEWSCRAWL_RENDER_REPLAY_PROXY = "http://127.0.0.1:9"
-# Finish the crawl with "browser_unavailable" when this many rendered pages failed before any
-# succeeded (at the first failure when the browser never launched).
+# The browser cannot render when this many rendered pages failed before any succeeded (at the
+# first failure when it never launched): "always" finishes the crawl as "browser_unavailable",
+# "auto" goes on without it.
 NEWSCRAWL_RENDER_MAX_STARTUP_FAILURES = 3
+# Times a page is rendered again after the browser failed it (crashed, or hung until the
+# navigation timeout, DOWNLOAD_TIMEOUT) once it had rendered others.
+NEWSCRAWL_RENDER_RETRIES = 2
 
 # --- Politeness -----------------------------------------------------------------------------
 USER_AGENT = "newscrawl/0.1 (news archiver for research; Scrapy)"
@@ -123,10 +131,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.middlewares.BackoffRetryMiddleware": 550,
     "newscrawl.middlewares.RedirectGuardMiddleware": 650,
-    # Article pages through the browser (NEWSCRAWL_RENDER_JS): after the HTTP cache (900), so a
-    # cached page takes no browser context; it closes used pages before retries and redirects
-    # copy their requests.
-    "newscrawl.rendering.RenderArticlesMiddleware": 920,
+    # Pages through the browser (NEWSCRAWL_RENDER): after the HTTP cache (900), so a cached
+    # page takes no browser context; it closes used pages before retries and redirects copy
+    # their requests.
+    "newscrawl.rendering.RenderMiddleware": 920,
     # Last before the download handler, so redirects and robots.txt see the real URLs.
     "newscrawl.middlewares.ReplayMiddleware": 950,
 }

@@ -73,6 +73,9 @@ class Site:
     feeds: tuple[str, ...] = ()  # hints: paths of RSS feeds, e.g. "/api/zmpqyeq_qm"
     sections: tuple[str, ...] = ()  # hints: paths of section listings, e.g. "/z/1739"
     sitemaps: tuple[str, ...] = ()  # hints: paths of sitemaps, e.g. "/sitemap.xml"
+    # Regular expressions on URL paths of pages that always need a browser (a script builds
+    # them), e.g. r"^/a/live-"; with NEWSCRAWL_RENDER=auto they skip the plain HTTP attempt.
+    render_paths: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -95,6 +98,15 @@ class Site:
     @property
     def direction(self) -> str:
         return direction_of(self.language)
+
+    def needs_browser(self, url: str) -> bool:
+        """Whether the registry says that the page at ``url`` is built by a script.
+
+        >>> Site("x", "https://x.org", "en", render_paths=(r"^/live/",)).needs_browser("https://x.org/live/1.html")
+        True
+        """
+        path = urlsplit(url).path
+        return any(re.search(pattern, path) for pattern in self.render_paths)
 
     def url(self, path: str) -> str:
         return self.origin + path

@@ -11,8 +11,10 @@ PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 
 
 def expected_item(page: str) -> dict:
-    """The item expected from ``tests/fixtures/pages/<page>.html``, e.g. ``"zh_article"``."""
-    return json.loads((PAGES / f"{page}.expected.json").read_text(encoding="utf-8"))["output"]["item"]
+    """The item a crawl makes of ``tests/fixtures/pages/<page>.html`` (e.g. ``"zh_article"``)
+    fetched over plain HTTP: the extractor's expected item, and ``rendered`` false."""
+    item = json.loads((PAGES / f"{page}.expected.json").read_text(encoding="utf-8"))["output"]["item"]
+    return {**item, "rendered": False}
 
 
 def sample_item(article_id: str = "7600001", **fields) -> dict:

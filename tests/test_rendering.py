@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
@@ -18,7 +19,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.errors import ConfigurationError
 from newscrawl.rendering import (
-    BROWSER_UNAVAILABLE, PLAYWRIGHT_HANDLER, RenderArticlesMiddleware, RenderingAddon, abort_request,
+    BROWSER_UNAVAILABLE, PLAYWRIGHT_HANDLER, RENDER, NotRendered, RenderingAddon, RenderMiddleware, abort_request,
 )
 from newscrawl.sites import SITES
 
@@ -82,24 +83,35 @@ def addon_settings(**values) -> Settings:
     return settings
 
 
-def test_the_addon_does_nothing_unless_rendering_is_on():
-    settings = addon_settings()
-    assert not settings.getbool("NEWSCRAWL_RENDER_JS")
+def test_the_addon_does_nothing_when_rendering_is_never():
+    settings = addon_settings(NEWSCRAWL_RENDER="never")
     assert "PLAYWRIGHT_LAUNCH_OPTIONS" not in settings
     assert "https" not in settings.getdict("DOWNLOAD_HANDLERS")
 
 
-def test_the_addon_sets_up_scrapy_playwright_with_chromium(tmp_path):
+def test_auto_without_chromium_installs_nothing_and_does_not_refuse(tmp_path):
+    settings = addon_settings(NEWSCRAWL_CHROMIUM_PATH=str(tmp_path / "no-chromium"))
+    assert settings["NEWSCRAWL_RENDER"] == "auto"  # the default
+    assert "https" not in settings.getdict("DOWNLOAD_HANDLERS")
+
+
+def test_an_unknown_mode_is_refused():
+    with pytest.raises(ConfigurationError, match="auto, always or never, not 'sometimes'"):
+        addon_settings(NEWSCRAWL_RENDER="sometimes")
+
+
+@pytest.mark.parametrize("mode", ["auto", "always"])
+def test_the_addon_sets_up_scrapy_playwright_with_chromium(tmp_path, mode):
     chromium = tmp_path / "chromium"
     chromium.write_text("#!/bin/sh\n")
     chromium.chmod(0o755)
-    settings = addon_settings(NEWSCRAWL_RENDER_JS="true", NEWSCRAWL_CHROMIUM_PATH=str(chromium))
+    settings = addon_settings(NEWSCRAWL_RENDER=mode, NEWSCRAWL_CHROMIUM_PATH=str(chromium))
     assert settings.getdict("DOWNLOAD_HANDLERS") == {"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER}
     assert settings["TWISTED_REACTOR"] == "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
     assert settings["PLAYWRIGHT_BROWSER_TYPE"] == "chromium"
     assert settings["PLAYWRIGHT_ABORT_REQUEST"] == "newscrawl.rendering.abort_request"
     assert settings.getint("PLAYWRIGHT_MAX_CONTEXTS") == 2
-    assert settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT") == 4
+    assert settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT") == 8  # 2 contexts x 4 pages: no request waits in the handler
     assert settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT") == 30_000  # DOWNLOAD_TIMEOUT
     launch = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
     assert launch["executable_path"] == str(chromium)
@@ -119,18 +131,18 @@ def test_the_defaults_name_the_installed_chromium():
 
 def test_recycling_needs_at_least_one_page_per_context():
     with pytest.raises(ConfigurationError, match="PAGES_PER_CONTEXT"):
-        addon_settings(NEWSCRAWL_RENDER_JS="true", NEWSCRAWL_RENDER_PAGES_PER_CONTEXT="0")
+        addon_settings(NEWSCRAWL_RENDER="always", NEWSCRAWL_RENDER_PAGES_PER_CONTEXT="0")
 
 
 def test_a_replay_origin_in_the_settings_is_resolvable_by_the_browser(tmp_path):
-    settings = addon_settings(NEWSCRAWL_RENDER_JS="true", NEWSCRAWL_CHROMIUM_PATH="sh",
+    settings = addon_settings(NEWSCRAWL_RENDER="always", NEWSCRAWL_CHROMIUM_PATH="sh",
                               NEWSCRAWL_BASE_URL="http://mirror.internal:8000")
     assert "EXCLUDE mirror.internal" in settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")["args"][-1]
 
 
 def test_the_addon_refuses_a_missing_chromium(tmp_path):
-    with pytest.raises(ConfigurationError, match="NEWSCRAWL_RENDER_JS needs Chromium.*no-chromium"):
-        addon_settings(NEWSCRAWL_RENDER_JS="true", NEWSCRAWL_CHROMIUM_PATH=str(tmp_path / "no-chromium"))
+    with pytest.raises(ConfigurationError, match="NEWSCRAWL_RENDER=always needs a browser.*no-chromium.*apt-get install chromium"):
+        addon_settings(NEWSCRAWL_RENDER="always", NEWSCRAWL_CHROMIUM_PATH=str(tmp_path / "no-chromium"))
 
 
 # --- The middleware ---------------------------------------------------------------------------
@@ -156,24 +168,44 @@ def project_crawler(**settings):
     return get_crawler(settings_dict={**own, **settings})
 
 
-def make_middleware(base_url: str = "", **settings) -> RenderArticlesMiddleware:
-    crawler = project_crawler(NEWSCRAWL_RENDER_JS=True, NEWSCRAWL_CHROMIUM_PATH="sh", **settings)
+def make_middleware(base_url: str = "", **settings) -> RenderMiddleware:
+    crawler = project_crawler(**{"NEWSCRAWL_RENDER": "always", "NEWSCRAWL_CHROMIUM_PATH": "sh", **settings})
     crawler.stats.open_spider()
     crawler.engine = FakeEngine()
-    middleware = RenderArticlesMiddleware.from_crawler(crawler)
+    middleware = RenderMiddleware.from_crawler(crawler)
     middleware.spider_opened(FakeSpider(base_url))
     return middleware
 
 
-def rendered(middleware: RenderArticlesMiddleware, url: str, method: str = "GET", **meta) -> Request:
+def rendered(middleware: RenderMiddleware, url: str, method: str = "GET", **meta) -> Request:
     request = Request(url, method=method, meta=meta)
-    middleware.process_request(request)
+    asyncio.run(middleware.process_request(request))
     return request
 
 
-def test_the_middleware_is_off_unless_rendering_is():
+def test_the_middleware_is_off_when_rendering_is_never():
     with pytest.raises(NotConfigured):
-        RenderArticlesMiddleware.from_crawler(project_crawler())
+        RenderMiddleware.from_crawler(project_crawler(NEWSCRAWL_RENDER="never"))
+
+
+def test_auto_renders_only_the_pages_the_spider_marks():
+    middleware = make_middleware(NEWSCRAWL_RENDER="auto")
+    assert rendered(middleware, ARTICLE).meta["playwright"] is False
+    marked = rendered(middleware, ARTICLE, **{RENDER: "noscript"}).meta
+    assert marked["playwright"] is True and marked["playwright_context"] == "articles-0"
+    assert rendered(middleware, "https://www.voachinese.com/z/1739", **{RENDER: "noscript"}).meta["playwright"] is True
+
+
+def test_auto_without_chromium_fails_marked_pages_as_not_rendered_with_one_error(tmp_path, caplog):
+    middleware = make_middleware(NEWSCRAWL_RENDER="auto", NEWSCRAWL_CHROMIUM_PATH=str(tmp_path / "no-chromium"))
+    assert rendered(middleware, ARTICLE).meta["playwright"] is False  # plain pages are fetched as ever
+    for _ in range(3):
+        with pytest.raises(NotRendered) as failure:
+            rendered(middleware, ARTICLE, **{RENDER: "noscript"})
+        assert failure.value.reason == "not_rendered"
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert ARTICLE in errors[0] and "no-chromium" in errors[0] and "apt-get install chromium" in errors[0]
 
 
 def test_article_pages_go_through_the_browser():
@@ -249,7 +281,7 @@ def test_pages_are_closed_and_a_spent_context_too():
     assert third.meta["playwright_context"] == "articles-1"
 
 
-def failures(middleware: RenderArticlesMiddleware, count: int) -> None:
+def failures(middleware: RenderMiddleware, count: int) -> None:
     for _ in range(count):
         asyncio.run(middleware.process_exception(rendered(middleware, ARTICLE), RuntimeError("browser")))
 
@@ -285,3 +317,49 @@ def test_plain_requests_are_not_the_browsers_failures():
     request = rendered(middleware, "https://www.voachinese.com/api/")
     asyncio.run(middleware.process_exception(request, RuntimeError("connection refused")))
     assert middleware.failed == 0 and middleware.closing is None
+
+
+def test_auto_goes_on_without_a_browser_that_cannot_start():
+    middleware = make_middleware(NEWSCRAWL_RENDER="auto")
+    with pytest.raises(NotRendered):
+        asyncio.run(middleware.process_exception(rendered(middleware, ARTICLE, **{RENDER: "noscript"}), RuntimeError("browser")))
+    assert middleware.closing is None and middleware.crawler.engine.closed_with == []
+    with pytest.raises(NotRendered):  # later pages are not sent to the browser at all
+        rendered(middleware, ARTICLE, **{RENDER: "noscript"})
+
+
+def test_a_page_the_browser_failed_after_working_is_rendered_again_and_counted():
+    middleware = make_middleware(NEWSCRAWL_RENDER_RETRIES=2)
+    middleware.crawler.stats.set_value("playwright/browser_count", 1)
+    asyncio.run(middleware.process_response(rendered(middleware, ARTICLE), HtmlResponse(ARTICLE, body=b"")))
+    request = rendered(middleware, ARTICLE)
+    for attempt in (1, 2):
+        request = asyncio.run(middleware.process_exception(request, PlaywrightTimeoutError("hung")))
+        assert request.dont_filter and request.meta["newscrawl_render_retries"] == attempt
+        asyncio.run(middleware.process_request(request))
+    assert asyncio.run(middleware.process_exception(request, PlaywrightError("Target closed"))) is None  # spent
+    assert middleware.crawler.stats.get_value("newscrawl/render/retried") == 2
+
+
+def test_browser_restarts_are_counted():
+    middleware = make_middleware()
+    stats = middleware.crawler.stats
+    for launches in (1, 1, 2, 2, 3):
+        stats.set_value("playwright/browser_count", launches)
+        asyncio.run(middleware.process_response(rendered(middleware, ARTICLE), HtmlResponse(ARTICLE, body=b"")))
+    assert stats.get_value("newscrawl/render/browser_restarts") == 2
+
+
+def test_renders_beyond_the_slots_wait_in_the_middleware_not_in_the_handler():
+    middleware = make_middleware(NEWSCRAWL_RENDER_MAX_CONTEXTS=1, NEWSCRAWL_RENDER_CONCURRENT_PAGES=2)
+
+    async def scenario() -> list[bool]:
+        requests = [Request(ARTICLE) for _ in range(3)]
+        tasks = [asyncio.ensure_future(middleware.process_request(r)) for r in requests]
+        await asyncio.sleep(0)
+        passed = [task.done() for task in tasks]
+        await middleware.process_response(requests[0], HtmlResponse(ARTICLE, body=b""))
+        await asyncio.wait_for(tasks[2], 1)
+        return passed
+
+    assert asyncio.run(scenario()) == [True, True, False]

@@ -243,7 +243,7 @@ def listing(selector: Selector, page_url: str) -> Listing:
     advertised = _absolute_urls(page_url, selector.css('link[rel=alternate][type*="xml"]::attr(href)').getall())
     return Listing(
         articles=list(articles.values()),
-        next_page=_next_page(hrefs, page_url),
+        next_page=_next_page(hrefs, page_url) or _load_more_endpoint(selector, page_url),
         sections=sorted({h.split("?")[0] for h in hrefs if "/z/" in h}),
         feeds=list(dict.fromkeys([*advertised, *filter(is_feed_url, hrefs)])),
     )
@@ -273,6 +273,13 @@ def _absolute_urls(page_url: str, links: list[str]) -> list[str]:
 def _listed_date(anchor: Selector) -> datetime | None:
     container = anchor.xpath("ancestor::*[contains(@class, 'media-block')][1]")
     return parse_date(container.css(".date::text").get()) if container else None
+
+
+def _load_more_endpoint(selector: Selector, page_url: str) -> str | None:
+    """Where a script-driven "load more" button fetches the listing's next teasers (an HTML
+    fragment, itself a listing with the next button): read directly, without a browser."""
+    endpoint = selector.css("[data-more-url]::attr(data-more-url)").get()
+    return absolute_url(page_url, endpoint) if endpoint else None
 
 
 def _next_page(hrefs: list[str], page_url: str) -> str | None:

@@ -1,4 +1,4 @@
-"""``python -m newscrawl.replica --size 200 --seed 1 [--seed-doc PATH ...] [--port 0] [--revise ID,...]``
+"""``python -m newscrawl.replica --size 200 --seed 1 [--seed-doc PATH ...] [--port 0] [--revise ID,...] [--scripted some|all]``
 
 Faults on purpose: ``--faults KIND,KIND|all --fault-rate 0.05 --fault-seed 1 [--fault-delay S]
 [--fault-oversize-bytes N] [--fault-bomb-bytes N] [--big-sitemap]``; the injected ones are listed
@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--site", default="voachinese", help="a site of newscrawl.sites, by key or host (default voachinese)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    parser.add_argument("--scripted", default="none", choices=("none", "some", "all"),
+                        help="articles built by an inline script, and a script-loaded listing (default none)")
     parser.add_argument("--revise", default="", metavar="ID,...", help="articles served in a second revision")
     parser.add_argument("--faults", default="", metavar="KIND,...|all", help="fault kinds to inject (default none)")
     parser.add_argument("--fault-rate", type=float, default=0.05, help="share of responses made faulty (default 0.05)")
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     revised = frozenset(ident.strip() for ident in args.revise.split(",") if ident.strip())
     try:
         site = ReplicaSite(size=args.size, seed=args.seed, seed_documents=args.seed_doc, site=args.site, revised=revised,
-                           prose=args.prose, clusters=args.clusters)
+                           prose=args.prose, clusters=args.clusters, scripted=args.scripted)
     except ConfigurationError as exc:
         parser.error(str(exc))
     plan = FaultPlan.parse(

@@ -45,6 +45,13 @@ body (``#article-content .wsw``)
     ``inline_figure``, ``uncaptioned_figure`` (caption ""), ``missing_image`` (that figure's
     image answers 404 but the truth still lists it). ``media_embed``, ``promo_embed``,
     ``widget_embed``: ``div.wsw__embed`` that are neither text nor images.
+scripted (in no profile)
+    ``ReplicaSite(scripted="some")``: the live blog k = 6 and the article k = 7 are built by an
+    inline script in ``.wsw`` from data in the script (the live blog with a ``<noscript>``
+    notice; no JSON-LD body and no AMP copy), and the second section listing shows
+    ``SCRIPTED_PAGE_SIZE`` teasers whose further pages a "load more" button's script fetches
+    as HTML fragments (``/z/<id>/more?p=N``). ``scripted="all"``: every article is built so.
+    The truth is the same as without the script.
 republished (in no profile)
     ``ReplicaSite(republished=[id, ...])`` also serves each of those articles again under a
     new id (after the 404/410 ids) and slug, two days later, titled "…（重发）", its body
@@ -77,6 +84,8 @@ MIN_SIZE = 10
 UNAVAILABLE_K, SLOW_K, MISSING_IMAGE_K = 5, 6, 3
 PHANTOMS = {"not_found": (404, 3), "gone": (410, 4)}  # status, and the article they follow
 REPUBLISH_DELAY = timedelta(days=2)
+SCRIPTED_K = (6, 7)  # with scripted="some": a live blog and an ordinary article
+SCRIPTED = ("none", "some", "all")
 
 PROFILES: tuple[frozenset[str], ...] = tuple(
     frozenset(names.split())
@@ -110,12 +119,15 @@ class Generator:
     seed: int
     size: int
     revised: frozenset[str] = frozenset()
+    scripted: str = "none"  # one of SCRIPTED: which articles an inline script builds
     prose: str = "templates"  # or "news": see newscrawl.replica.prose
     clusters: int = 0  # > 0: news prose, near-identical in blocks of this many articles
 
     def __post_init__(self) -> None:
         if self.size < MIN_SIZE:
             raise ConfigurationError(f"a replica needs at least {MIN_SIZE} articles, got size={self.size}")
+        if self.scripted not in SCRIPTED:
+            raise ConfigurationError(f"scripted must be one of {', '.join(SCRIPTED)}, got {self.scripted!r}")
         if self.prose not in PROSE or self.clusters < 0:
             raise ConfigurationError(f"prose must be one of {', '.join(PROSE)} and clusters >= 0")
 
@@ -155,6 +167,8 @@ class Generator:
             profile -= {"missing_image"}
         if self.id_of(k) in self.revised:
             profile = profile - {"no_jsonld"} | {"jsonld", "revised"}
+        if self.scripted == "all" or (self.scripted == "some" and k in SCRIPTED_K):
+            profile |= {"scripted"}
         return profile
 
     # --- Entries and articles ------------------------------------------------------------------

@@ -160,7 +160,7 @@ def article_page(article: Article, site: Site, *, sections: dict[str, str], rela
 <div class="col-xs-12 col-sm-12 col-md-8 col-lg-8 pull-left bottom-offset content-offset">
 <div id="article-content" class="content-floated-wrap fb-quotable">
 <div class="wsw">
-{_body(article)}
+{_scripted_body(article) if "scripted" in article.variants else _body(article)}
 </div>
 </div>
 </div>
@@ -191,7 +191,7 @@ def _article_head(article: Article, site: Site) -> str:
         f'<meta content="{image}" property="og:image" />',
         f'<meta content="{attr(", ".join(article.authors))}" name="Author" />' if article.authors else "",
         f'<meta content="{image}" name="twitter:image" />',
-        f'<link rel="amphtml" href="{site.url(entry.amp_path)}" />',
+        "" if "scripted" in article.variants else f'<link rel="amphtml" href="{site.url(entry.amp_path)}" />',
         _json_ld(article, site) if "jsonld" in article.variants else "",
     ]
     return "\n".join(m for m in metas if m)
@@ -381,6 +381,21 @@ class _Noise:
 
 
 def _body(article: Article) -> str:
+    spacer = "\n<p>&nbsp;</p>\n" if "spacers" in article.variants else "\n"
+    return spacer.join(_body_parts(article))
+
+
+def _scripted_body(article: Article) -> str:
+    """The ``scripted`` variant: an inline script writes the body's parts (the live blog's
+    entries) after itself; only a browser sees them. The live blog also has a noscript notice."""
+    spacer = "\n<p>&nbsp;</p>\n" if "spacers" in article.variants else "\n"
+    data = ", ".join(json.dumps(value, ensure_ascii=False).replace("</", "<\\/") for value in (_body_parts(article), spacer))
+    notice = "<noscript><p>请开启浏览器的JavaScript以阅读本页。</p></noscript>\n" if article.entry.kind == "live" else ""
+    return (f"{notice}<script>(function (parts, spacer) {{ document.currentScript.insertAdjacentHTML("
+            f'"afterend", parts.join(spacer)); }})({data});</script>')
+
+
+def _body_parts(article: Article) -> list[str]:
     noise = _Noise(article.variants)
     parts = [f'<span class="dateline">{escape(article.dateline)} —&nbsp;</span>'] if article.dateline else []
     paragraphs = 0
@@ -392,8 +407,7 @@ def _body(article: Article) -> str:
             paragraphs += group.type == "p"
         else:
             parts.append(embed(group, article.entry.article_id))
-    spacer = "\n<p>&nbsp;</p>\n" if "spacers" in article.variants else "\n"
-    return spacer.join(parts)
+    return parts
 
 
 def _grouped(pieces: tuple[Piece, ...]) -> list[Piece | list[Block]]:

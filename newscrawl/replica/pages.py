@@ -12,6 +12,7 @@ from newscrawl.replica.text import AUTHORS
 from newscrawl.sites import Site
 
 PAGE_SIZE = 20
+SCRIPTED_PAGE_SIZE = 3  # teasers per page of a script-driven listing
 TRACKING = "?utm_source=nthlink&utm_medium=proxy&utm_campaign=persagg&utm_content=image"
 PROGRAMMES = {"5338": "使用条款与隐私", "7800": "焦点对话"}
 
@@ -70,6 +71,38 @@ def listing(site: Site, sections: dict[str, str], section_id: str, entries: list
 </div>"""
     title = f"{sections[section_id]} - {SITE_NAME}"
     return page(site, title, body, sections=sections, head=_canonical(site, section_id, number))
+
+
+def scripted_listing(site: Site, sections: dict[str, str], section_id: str, entries: list[Entry],
+                     more: bool) -> str:
+    """A section listing whose "load more" button has no link: its script fetches the next
+    teasers as an HTML fragment (:func:`more_fragment`) and puts them in the page."""
+    body = f"""<div class="container">
+<h1 class="section-head pg-title">{escape(sections[section_id])}</h1>
+<div id="listing-items">
+{_teasers(site, entries)}
+{_more_button(section_id, 1) if more else ""}
+</div>
+<script>document.getElementById("listing-items").addEventListener("click", function (event) {{
+  var button = event.target.closest("[data-more-url]");
+  if (!button) return;
+  fetch(button.dataset.moreUrl).then(function (reply) {{ return reply.text(); }}).then(function (html) {{
+    button.parentNode.outerHTML = html;
+  }});
+}});</script>
+</div>"""
+    title = f"{sections[section_id]} - {SITE_NAME}"
+    return page(site, title, body, sections=sections, head=_canonical(site, section_id, 0))
+
+
+def more_fragment(site: Site, section_id: str, entries: list[Entry], number: int, more: bool) -> str:
+    """Page ``number`` of a scripted listing, as its script fetches it: teasers, next button."""
+    return f"{_teasers(site, entries)}\n{_more_button(section_id, number + 1) if more else ''}\n"
+
+
+def _more_button(section_id: str, number: int) -> str:
+    return (f'<p class="buttons btn--load-more"><button class="btn link-showMore btn__text" type="button" '
+            f'data-more-url="{section_id}/more?p={number}">加载更多</button></p>')
 
 
 def _canonical(site: Site, path: str, number: int) -> str:

@@ -27,6 +27,7 @@ UNAVAILABLE_TIMES = 2  # the "unavailable" article answers 503 this many times, 
 SLOW_SECONDS = 2.0
 _ARTICLE = re.compile(r"^/(?P<form>a|amp)/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)\.html$")
 _SECTION = re.compile(r"^/z/\d+$")
+_MORE = re.compile(r"^(?P<section>/z/\d+)/more$")  # what a script-driven "load more" fetches
 _SITEMAP_CHILD = re.compile(r"^/sitemap_(?P<n>\d+)\.xml\.gz$")
 _PROGRAMME = re.compile(r"^/p/(?P<id>\d+)\.html$")
 
@@ -58,6 +59,7 @@ class Replica:
         routes = (
             (_ARTICLE, self.article_route),
             (_SECTION, lambda m: self.listing(m[0], query)),
+            (_MORE, lambda m: self.more(m["section"], query)),
             (_SITEMAP_CHILD, lambda m: self.sitemap(int(m["n"]))),
             (_PROGRAMME, lambda m: self.programme(m["id"])),
         )
@@ -93,7 +95,7 @@ class Replica:
         site = self.site.site
         if _ARTICLE.match(path):
             return "article"
-        if _SECTION.match(path) or _PROGRAMME.match(path) or path in ("/", "/rssfeeds") or path.startswith("/author/"):
+        if _SECTION.match(path) or _MORE.match(path) or _PROGRAMME.match(path) or path in ("/", "/rssfeeds") or path.startswith("/author/"):
             return "listing"
         if path in site.feeds:
             return "feed"
@@ -112,7 +114,7 @@ class Replica:
             return self.not_found()
         if entry.status != 200:
             return self.not_found(entry.status)
-        if slug is None:
+        if slug is None or (form == "amp" and "scripted" in self.site.variants(ident)):
             if form == "amp":
                 return self.not_found()
             return Reply(301, b"", headers={"Location": self.site.site.url(entry.path)})
@@ -141,16 +143,28 @@ class Replica:
 
     def listing(self, section_id: str, query: dict[str, list[str]]) -> Reply:
         ids = self.site.by_section.get(section_id)
-        raw = query.get("p", ["0"])[0]
-        number = int(raw) if raw.isdigit() else 0
         if ids is None:
             return self.not_found()
-        chunk = ids[number * pages.PAGE_SIZE:(number + 1) * pages.PAGE_SIZE]
-        if number and not chunk:
+        if section_id == self.site.scripted_section:
+            entries, more = self._chunk(ids, 0, pages.SCRIPTED_PAGE_SIZE)
+            return self.html(pages.scripted_listing(self.site.site, self.site.sections, section_id, entries, more))
+        number = _page_number(query)
+        entries, more = self._chunk(ids, number, pages.PAGE_SIZE)
+        if number and not entries:
             return self.not_found()
-        more = len(ids) > (number + 1) * pages.PAGE_SIZE
-        html = pages.listing(self.site.site, self.site.sections, section_id, self.site.entries(chunk), number, more)
-        return self.html(html)
+        return self.html(pages.listing(self.site.site, self.site.sections, section_id, entries, number, more))
+
+    def more(self, section_id: str, query: dict[str, list[str]]) -> Reply:
+        """The fragment a scripted listing's "load more" button fetches: teasers and the next button."""
+        number = _page_number(query)
+        if section_id != self.site.scripted_section or not number:
+            return self.not_found()
+        entries, more = self._chunk(self.site.by_section[section_id], number, pages.SCRIPTED_PAGE_SIZE)
+        return self.html(pages.more_fragment(self.site.site, section_id, entries, number, more)) if entries else self.not_found()
+
+    def _chunk(self, ids: list[str], number: int, size: int) -> tuple[list, bool]:
+        """Page ``number`` of a listing of ``ids``, and whether more pages follow."""
+        return self.site.entries(ids[number * size:(number + 1) * size]), len(ids) > (number + 1) * size
 
     def feed_titles(self) -> dict[str, str]:
         site = self.site.site
@@ -197,6 +211,11 @@ class Replica:
 
     def not_found(self, status: int = 404) -> Reply:
         return Reply(status, pages.not_found(self.site.site, self.site.sections).encode())
+
+
+def _page_number(query: dict[str, list[str]]) -> int:
+    raw = query.get("p", ["0"])[0]
+    return int(raw) if raw.isdigit() else 0
 
 
 class _Handler(BaseHTTPRequestHandler):

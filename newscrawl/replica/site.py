@@ -43,12 +43,13 @@ class ReplicaSite:
         revised: Iterable[str] = frozenset(),
         republished: Iterable[str] = (),
         faults: FaultPlan | None = None,
+        scripted: str = "none",
         prose: str = "templates",
         clusters: int = 0,
     ):
         self.site = with_sources(get_site(site))
         self.faults = faults  # what serve() injects, unless told otherwise
-        self.generator = Generator(self.site, seed, size, frozenset(map(str, revised)), prose, clusters)
+        self.generator = Generator(self.site, seed, size, frozenset(map(str, revised)), scripted, prose, clusters)
         self._phantoms = {self.generator.phantom_id(name): name for name in PHANTOMS}
         self._seeds: dict[str, Article] = {}
         for path in seed_documents:
@@ -84,6 +85,15 @@ class ReplicaSite:
             "unavailable": self.generator.id_of(UNAVAILABLE_K),
             "slow": self.generator.id_of(SLOW_K),
         }
+
+    def scripted_ids(self) -> list[str]:
+        """The articles an inline script builds (only a browser reads their body)."""
+        return [ident for ident in self.article_ids() if "scripted" in self.variants(ident)]
+
+    @property
+    def scripted_section(self) -> str | None:
+        """The section listing whose further pages a script loads, if any."""
+        return self.site.sections[1] if self.generator.scripted != "none" and len(self.site.sections) > 1 else None
 
     def republished_ids(self) -> dict[str, str]:
         """Each republished copy's id -> the id of the article it copies."""

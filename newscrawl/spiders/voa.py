@@ -13,6 +13,7 @@ feed directory ``/rssfeeds``. Either way every listing's sections and feeds are 
     scrapy crawl voa -a start_urls=URL,URL             # any mix of articles, listings, feeds, sitemaps
     scrapy crawl voa -a base_url=http://127.0.0.1:8000 # replay against a copy of the site
     scrapy crawl voa -a since=2025-02-01 -a until=2025-02-28
+    scrapy crawl voa -a render=never                   # or auto (the default), always: NEWSCRAWL_RENDER
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ from twisted.python.failure import Failure
 
 from newscrawl import frontier
 from newscrawl.errors import ConfigurationError, ExtractionError
-from newscrawl.extract import discovery
+from newscrawl.extract import discovery, scripted
 from newscrawl.extract.discovery import Link, SourceError
 from newscrawl.extract.encoding import decode_html
 from newscrawl.extract.pangea import PangeaArticle
 from newscrawl.items import ArticleItem
 from newscrawl.loaders import load_article
+from newscrawl.rendering import AUTO, NEVER, RENDER, render_mode
 from newscrawl.sites import DEFAULT_SITE, get_site
 from newscrawl.store import ArticleStore, StoredArticle, crawler_store
 from newscrawl.urls import article_id, canonical_url, host_of
@@ -60,6 +62,7 @@ class VoaSpider(scrapy.Spider):
         since: str = "",
         until: str = "",
         discovery_only: str = "",
+        render: str = "",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -78,12 +81,17 @@ class VoaSpider(scrapy.Spider):
                 f"start URLs outside {self.site.key} ({', '.join(sorted(self.site.hosts))}): "
                 f"{', '.join(offsite)}; use real site URLs and -a base_url=... to replay from a copy"
             )
+        self.render = render_mode(render) if render else ""
+        self.render_mode = AUTO
         self.requested_ids: set[str] = set()
         self.store: ArticleStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs) -> VoaSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.render:  # before the add-ons read the settings
+            crawler.settings.set("NEWSCRAWL_RENDER", spider.render, priority="cmdline")
+        spider.render_mode = render_mode(crawler.settings.get("NEWSCRAWL_RENDER"))
         if frontier.enabled(crawler.settings):  # before a SQLite file is made (add-ons run later)
             frontier.require_shared_store(crawler.settings)
         if crawler.settings.getbool("NEWSCRAWL_INCREMENTAL"):
@@ -97,7 +105,10 @@ class VoaSpider(scrapy.Spider):
             yield request
 
     def source_requests(self) -> list[scrapy.Request]:
-        return [scrapy.Request(url, callback=self.parse, errback=self.source_failed) for url in self.start_urls]
+        return [
+            scrapy.Request(url, callback=self.parse, errback=self.source_failed, meta=self.registry_render(url))
+            for url in self.start_urls
+        ]
 
     # --- Sources: what kind a response is is told from the response itself ---------------
 
@@ -155,6 +166,9 @@ class VoaSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, page: PangeaArticle) -> Iterator[scrapy.Request]:
         found = discovery.listing(Selector(root=page.root), response.url)
+        if not found.articles and (request := self.render_again(response, scripted.script_builds_listing(page))):
+            yield request
+            return
         if not (found.articles or found.sections or found.feeds):
             self.crawler.stats.inc_value("newscrawl/sources/empty_html")
             logger.warning("Page %(url)s links to no article, section or feed", {"url": response.url})
@@ -225,6 +239,7 @@ class VoaSpider(scrapy.Spider):
         self.requested_ids.add(ident)
         self.crawler.stats.inc_value("newscrawl/articles/requested")
         meta = {FEED_PUBLISHED_AT: link.date} if source == discovery.FEED and link.date else {}
+        meta.update(self.registry_render(link.url))
         return scrapy.Request(
             canonical_url(link.url), callback=self.parse_article, errback=self.article_failed, meta=meta
         )
@@ -233,14 +248,22 @@ class VoaSpider(scrapy.Spider):
         self, response: Response, page: PangeaArticle | None = None
     ) -> Iterator[scrapy.Request | ArticleItem]:
         page = page or read_page(response)
-        self.crawler.stats.inc_value("newscrawl/articles/fetched")
         fetched_at = datetime.now(timezone.utc)
         try:
             item = load_article(page, self.site, fetched_at, response.meta.get(FEED_PUBLISHED_AT))
         except ExtractionError as exc:
-            self.crawler.stats.inc_value("newscrawl/articles/unextractable")
-            self.count_failure("article", reason_slug(str(exc)), response.url, str(exc))
+            item, failure = None, exc
+        # Media pages are items without text, but a script may write theirs too.
+        if (item is None or not item["body"]) and (request := self.render_again(response, scripted.script_builds_article(page))):
+            yield request
             return
+        if item is None:
+            self.crawler.stats.inc_value("newscrawl/articles/fetched")
+            self.crawler.stats.inc_value("newscrawl/articles/unextractable")
+            self.count_failure("article", reason_slug(str(failure)), response.url, str(failure))
+            return
+        self.crawler.stats.inc_value("newscrawl/articles/fetched")
+        item["rendered"] = "playwright" in response.flags  # the browser's response (scrapy-playwright)
         self.requested_ids.add(item["article_id"])
         if not self.window.admits(discovery.parse_date(item["published_at"])):
             self.crawler.stats.inc_value("newscrawl/skipped/out_of_window")
@@ -248,6 +271,27 @@ class VoaSpider(scrapy.Spider):
         yield item
         if self.whole_site and self.settings.getbool("NEWSCRAWL_FOLLOW_ARTICLE_LINKS"):
             yield from self.follow_articles(discovery.article_links(page.root, response.url), discovery.LISTING)
+
+    # --- Rendering: pages a script builds go through the browser (newscrawl.rendering) -------
+
+    def registry_render(self, url: str) -> dict:
+        """Request meta that sends ``url`` straight to the browser when the site registry
+        names it among the pages a script builds."""
+        if self.render_mode != NEVER and self.site.needs_browser(url):
+            self.crawler.stats.inc_value("newscrawl/render/needed/site_registry")
+            return {RENDER: "site_registry"}
+        return {}
+
+    def render_again(self, response: Response, sign: str | None) -> scrapy.Request | None:
+        """The same request through the browser, when plain HTML showed ``sign`` that a script
+        builds the page (``auto``; once: a rendered page is not rendered again)."""
+        if sign is None or self.render_mode != AUTO or RENDER in response.meta:
+            return None
+        self.crawler.stats.inc_value(f"newscrawl/render/needed/{sign}")
+        logger.debug("Rendering %(url)s in the browser: %(sign)s", {"url": response.url, "sign": sign})
+        # The spider's own meta only: the rest is the plain download's (latency, retries, ...).
+        meta = {key: value for key, value in response.meta.items() if key.startswith("newscrawl_")}
+        return response.request.replace(meta={**meta, RENDER: sign}, dont_filter=True)
 
     # --- Failures: every one is counted with its reason and logged ---------------------------
 

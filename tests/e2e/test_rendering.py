@@ -1,9 +1,11 @@
-"""End-to-end: `scrapy crawl voa -s NEWSCRAWL_RENDER_JS=true` renders article pages in a real
-headless Chromium, against the replica on 127.0.0.1, and nothing the browser does leaves it.
+"""End-to-end: `scrapy crawl voa` renders pages in a real headless Chromium, against the
+replica on 127.0.0.1, and nothing the browser does leaves it.
 
-In a replay, each browser context sends everything but the replay origin to the proxy
-``NEWSCRAWL_RENDER_REPLAY_PROXY``; here that is a trap on loopback that records what reaches it,
-so "nothing left the machine" is asserted rather than assumed.
+With the default ``NEWSCRAWL_RENDER=auto``, only the replica's script-built pages go through
+the browser; ``always`` renders every article page; no browser at all leaves those pages
+counted. In a replay, each browser context sends everything but the replay origin to the proxy
+``NEWSCRAWL_RENDER_REPLAY_PROXY``; here that is a trap on loopback that records what reaches
+it, so "nothing left the machine" is asserted rather than assumed.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from collections.abc import Iterator
 import pytest
 
 from newscrawl.rendering import BROWSER_UNAVAILABLE
-from newscrawl.replica import FaultPlan, serve
-from tests.crawling import COMPARED_FIELDS, extracted, run_crawl
+from newscrawl.replica import FaultPlan, ReplicaSite, serve
+from newscrawl.replica.pages import SCRIPTED_PAGE_SIZE
+from tests.crawling import COMPARED_FIELDS, SEED_DOCUMENT, extracted, run_crawl
 
-RENDER = {"NEWSCRAWL_RENDER_JS": "true"}
+RENDER = {"NEWSCRAWL_RENDER": "always"}
 PAGES_PER_CONTEXT = 5  # small, so that the crawl recycles contexts
 
 
@@ -102,6 +105,7 @@ def test_rendered_items_equal_the_replica_truth(rendered_crawl, replica):
     site, _ = replica
     truths = {t["article_id"]: t for t in site.truths()}
     assert sorted(item["article_id"] for item in rendered_crawl.items) == sorted(truths)
+    assert all(item["rendered"] is True for item in rendered_crawl.items)
     for item in rendered_crawl.items:
         for field in COMPARED_FIELDS:
             assert extracted(item, field) == truths[item["article_id"]][field], (item["article_id"], field)
@@ -111,8 +115,8 @@ def test_a_short_link_is_followed_by_scrapy_and_its_target_rendered(replica, tra
     site, base_url = replica
     ident = site.article_ids()[0]
     short_link = f"https://www.voachinese.com/a/{ident}.html"
-    settings = {**RENDER, "NEWSCRAWL_RENDER_REPLAY_PROXY": trap.url}
-    crawl = run_crawl(tmp_path, "-a", f"start_urls={short_link}", base_url=base_url, settings=settings)
+    settings = {"NEWSCRAWL_RENDER_REPLAY_PROXY": trap.url}
+    crawl = run_crawl(tmp_path, "-a", f"start_urls={short_link}", "-a", "render=always", base_url=base_url, settings=settings)
     assert [item["article_id"] for item in crawl.items] == [ident]
     assert crawl.stat("downloader/response_status_count/301") == 1
     assert crawl.stat("playwright/response_count/resource_type/document") == 1
@@ -135,17 +139,17 @@ def test_a_redirect_off_the_replay_origin_ends_at_the_trap(replica, tmp_path):
     assert crawl.stats["finish_reason"] != BROWSER_UNAVAILABLE  # the browser worked; the site misbehaved
 
 
-def test_a_missing_chromium_stops_the_crawl_before_it_starts(replica, tmp_path):
+def test_always_with_a_missing_chromium_stops_the_crawl_before_it_starts(replica, tmp_path):
     _, base_url = replica
     settings = {**RENDER, "NEWSCRAWL_CHROMIUM_PATH": str(tmp_path / "no-chromium")}
     crawl = run_crawl(tmp_path, base_url=base_url, settings=settings)
     assert crawl.returncode != 0
-    assert "NEWSCRAWL_RENDER_JS needs Chromium" in crawl.log
+    assert "NEWSCRAWL_RENDER=always needs a browser" in crawl.log and "apt-get install chromium" in crawl.log
     assert "no-chromium" in crawl.log
     assert crawl.stats == {} and crawl.items == []  # nothing was fetched
 
 
-def test_a_broken_chromium_finishes_the_crawl_with_a_reason(replica, tmp_path):
+def test_always_with_a_broken_chromium_finishes_the_crawl_with_a_reason(replica, tmp_path):
     site, base_url = replica
     broken = tmp_path / "chromium"
     broken.write_text("#!/bin/sh\necho 'chromium: cannot start' >&2\nexit 1\n")
@@ -157,3 +161,127 @@ def test_a_broken_chromium_finishes_the_crawl_with_a_reason(replica, tmp_path):
     assert crawl.stats.get("playwright/browser_count") is None
     assert "The browser cannot render pages" in crawl.log
     assert crawl.items == []
+
+
+# --- auto (the default): only the pages a script builds -------------------------------------
+
+def broken_chromium(tmp_path):
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'chromium: cannot start' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    return broken
+
+
+@pytest.fixture(scope="module")
+def scripted_replica():
+    """The replica with its script-built pages: a live blog, an article, a script-loaded listing."""
+    site = ReplicaSite(size=30, seed=7, seed_documents=(SEED_DOCUMENT,), scripted="some")
+    with serve(site) as server:
+        yield site, server.base_url
+
+
+@pytest.fixture(scope="module")
+def auto_crawl(scripted_replica, trap, tmp_path_factory):
+    _, base_url = scripted_replica
+    settings = {"NEWSCRAWL_RENDER_REPLAY_PROXY": trap.url}
+    return run_crawl(tmp_path_factory.mktemp("auto"), base_url=base_url, settings=settings)
+
+
+def test_a_default_crawl_stores_every_article(auto_crawl, scripted_replica, trap):
+    site, _ = scripted_replica
+    assert auto_crawl.returncode == 0, auto_crawl.log[-3000:]
+    assert auto_crawl.stats["finish_reason"] == "finished"
+    assert auto_crawl.stat("log_count/ERROR") == 0, auto_crawl.log[-3000:]
+    truths = {t["article_id"]: t for t in site.truths()}
+    assert sorted(item["article_id"] for item in auto_crawl.items) == sorted(truths)
+    assert trap.caught == []
+
+
+def test_only_the_script_built_pages_are_rendered_and_their_text_is_right(auto_crawl, scripted_replica):
+    site, _ = scripted_replica
+    scripted = site.scripted_ids()
+    assert [site.truth(i)["kind"] for i in scripted] == ["live", "article"]
+    assert sorted(i["article_id"] for i in auto_crawl.items if i["rendered"]) == sorted(scripted)
+    for ident in scripted:
+        item, truth = auto_crawl.item(ident), site.truth(ident)
+        for field in COMPARED_FIELDS:
+            assert extracted(item, field) == truth[field], (ident, field)
+    assert auto_crawl.stat("newscrawl/render/rendered") == len(scripted)
+    assert auto_crawl.stat("playwright/response_count/resource_type/document") == len(scripted)
+    assert auto_crawl.stat("playwright/request_count/navigation") == len(scripted)
+    assert auto_crawl.stat("newscrawl/render/needed/noscript") == auto_crawl.stat("newscrawl/render/needed/scripted_container") == 1
+    assert auto_crawl.stat("playwright/browser_count") == 1
+
+
+def test_the_script_loaded_listing_reaches_every_article_of_its_section(scripted_replica, tmp_path):
+    site, _ = scripted_replica
+    section = site.scripted_section
+    expected = {i for i in site.by_section[section] if i in set(site.article_ids())}
+    asked: list[str] = []
+    with serve(site) as server:
+        respond = server.replica.respond
+        server.replica.respond = lambda target: asked.append(target) or respond(target)
+        crawl = run_crawl(tmp_path, "-a", f"start_urls={site.site.url(section)}", base_url=server.base_url)
+    assert expected <= {item["article_id"] for item in crawl.items}
+    # The listing's data endpoint is read as its script reads it, without the browser, to the end.
+    pages = -(-len(expected) // SCRIPTED_PAGE_SIZE)
+    assert pages >= 3 and [t for t in asked if "/more" in t] == [f"{section}/more?p={n}" for n in range(1, pages)]
+    assert crawl.stat("newscrawl/render/rendered") == len(site.scripted_ids())
+
+
+def test_a_crawl_that_needs_no_browser_never_launches_it(replica, tmp_path):
+    _, base_url = replica
+    crawl = run_crawl(tmp_path, base_url=base_url)
+    assert crawl.stats["finish_reason"] == "finished" and crawl.items
+    assert "playwright/browser_count" not in crawl.stats
+    assert not [item for item in crawl.items if item["rendered"]]
+
+
+def test_never_leaves_script_built_pages_as_failures(scripted_replica, tmp_path):
+    site, base_url = scripted_replica
+    crawl = run_crawl(tmp_path, "-a", "render=never", base_url=base_url)
+    assert sorted(i["article_id"] for i in crawl.items) == sorted(set(site.article_ids()) - set(site.scripted_ids()))
+    assert crawl.stat("newscrawl/failed/article/no_body_text") == len(site.scripted_ids())
+    assert not [key for key in crawl.stats if key.startswith(("playwright/", "newscrawl/render/"))]
+
+
+@pytest.mark.parametrize("browser", ["missing", "broken"])
+def test_without_a_browser_the_crawl_goes_on_and_counts_the_pages(scripted_replica, tmp_path, browser):
+    site, base_url = scripted_replica
+    chromium = tmp_path / "no-chromium" if browser == "missing" else broken_chromium(tmp_path)
+    crawl = run_crawl(tmp_path, base_url=base_url, settings={"NEWSCRAWL_CHROMIUM_PATH": str(chromium)})
+    scripted = site.scripted_ids()
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert crawl.stats["finish_reason"] == "pages_left_unrendered"
+    assert sorted(i["article_id"] for i in crawl.items) == sorted(set(site.article_ids()) - set(scripted))
+    assert crawl.stat("newscrawl/failed/article/not_rendered") == len(scripted)
+    errors = [line for line in crawl.log.splitlines() if "] ERROR: " in line]
+    assert len(errors) == crawl.stat("log_count/ERROR") == 2, errors  # the browser's, then the finish reason's
+    assert "needs a browser" in errors[0] and str(chromium) in errors[0]
+    assert ("apt-get install chromium" in errors[0]) == (browser == "missing")
+    assert "pages_left_unrendered" in errors[1]
+    for ident in scripted:
+        assert f"Lost article {site.truth(ident)['url']}: not_rendered" in crawl.log
+
+
+def test_a_browser_that_crashes_mid_crawl_is_restarted_and_no_page_is_lost(tmp_path):
+    """Chromium (through a wrapper that kills it once, a few seconds after its first launch)
+    dies while it renders; scrapy-playwright launches another and the pages are rendered."""
+    site = ReplicaSite(size=40, seed=3, scripted="all")
+    marker = tmp_path / "killed-once"
+    wrapper = tmp_path / "chromium"
+    wrapper.write_text(
+        f"#!/bin/sh\nif [ ! -e {marker} ]; then touch {marker}; (sleep 4; kill -9 $$) & fi\n"
+        f"exec {shutil.which('chromium')} \"$@\"\n"
+    )
+    wrapper.chmod(0o755)
+    with serve(site) as server:
+        crawl = run_crawl(tmp_path, base_url=server.base_url, settings={
+            "NEWSCRAWL_CHROMIUM_PATH": str(wrapper), "AUTOTHROTTLE_ENABLED": "false",
+        })
+    assert marker.exists()
+    assert crawl.stats["finish_reason"] == "finished", crawl.log[-3000:]
+    assert sorted(i["article_id"] for i in crawl.items) == sorted(site.article_ids())
+    assert all(item["rendered"] for item in crawl.items)
+    assert crawl.stat("newscrawl/render/browser_restarts") == 1
+    assert crawl.stat("playwright/browser_count") == 2

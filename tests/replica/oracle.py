@@ -9,6 +9,8 @@ from html import escape
 
 from lxml import html as lxml_html
 
+# The replica's script-built body: its script and the data it writes after itself.
+_SCRIPTED = re.compile(r"<script>\(function \(parts, spacer\) \{.*?\}\)\((\[.*?\]), (\".*?\")\);</script>", re.S)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\ufeff"), None) | {0x3000: " ", 0xA0: " "}
 
 
@@ -38,8 +40,17 @@ def block_text(element) -> str:
     return "\n".join(clean(line) for line in element.text_content().split("\u2028"))
 
 
+def as_browser_shows(page: str) -> str:
+    """The page with what its body script writes (the ``scripted`` variant) in its place."""
+    match = _SCRIPTED.search(page)
+    if not match:
+        return page
+    parts, spacer = json.loads(match[1]), json.loads(match[2])
+    return page[:match.start()] + spacer.join(parts) + page[match.end():]
+
+
 def read(page: str) -> dict:
-    root = lxml_html.fromstring(page)
+    root = lxml_html.fromstring(as_browser_shows(page))
     wsw = root.cssselect("#article-content .wsw")[0]
     blocks, images, dateline = [], [], None
     for cover in root.cssselect(".cover-media figure"):

@@ -14,7 +14,7 @@ from tests.crawling import SEED_DOCUMENT
 from tests.replica.oracle import read
 
 SEED_ID = "7978772"
-TRUTH_FIELDS = set(ArticleItem.fields) - {"fetched_at", "content_hash", "version", "previous_hash", "duplicate_of"}
+TRUTH_FIELDS = set(ArticleItem.fields) - {"fetched_at", "content_hash", "rendered", "version", "previous_hash", "duplicate_of"}
 
 
 def page(replica: Replica, path: str) -> bytes:
