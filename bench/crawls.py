@@ -22,6 +22,8 @@ from scrapy.utils.project import get_project_settings
 REPO = Path(__file__).resolve().parent.parent
 IMAGES_PIPELINE = "newscrawl.pipelines.images.ArticleImagesPipeline"
 STORE_FILE = "newscrawl.sqlite3"
+# The replica's text: as varied as news, so that near-duplicate work is what a real site makes.
+PROSE = ("--prose", "news")
 # The same download settings for every crawl, so the ratios compare like with like: loopback
 # needs no politeness delay, and one host gets all the concurrency. Everything else (robots.txt
 # obeyed, retries with back-off, timeouts, the progress line) stays the project's default.
@@ -102,11 +104,12 @@ def wait_measured(process: subprocess.Popen, started: float) -> Usage:
 
 
 @contextmanager
-def replica(size: int) -> Iterator[tuple[str, list[Usage]]]:
-    """A replica of ``size`` articles on loopback: yields its base URL and a list that holds
+def replica(size: int, *options: str) -> Iterator[tuple[str, list[Usage]]]:
+    """A replica of ``size`` articles on loopback, its text as varied as news (and more
+    ``options`` of ``python -m newscrawl.replica``): yields its base URL and a list that holds
     its usage once it has stopped."""
     started = time.perf_counter()
-    command = [sys.executable, "-m", "newscrawl.replica", "--size", str(size), "--port", "0"]
+    command = [sys.executable, "-m", "newscrawl.replica", "--size", str(size), "--port", "0", *PROSE, *options]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
     usage: list[Usage] = []
     try:

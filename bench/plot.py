@@ -1,6 +1,6 @@
 """Plots a benchmark result: ``python bench/plot.py RESULTS.json`` writes, beside it,
 ``<name>-throughput.png`` (articles per minute against N) and ``<name>-memory.png`` (peak RSS
-against N), one line per crawl. Runs in bench/.venv/peers, which has matplotlib."""
+against N), one line per crawl, and ``<name>-stages.png`` (CPU ms per article of each stage). Runs in bench/.venv/peers, which has matplotlib."""
 
 from __future__ import annotations
 
@@ -40,11 +40,26 @@ def plot(results: dict, field: str, ylabel: str, title: str, path: Path) -> None
     plt.close(figure)
 
 
+def plot_stages(results: dict, path: Path) -> None:
+    stages = results["stages"]["cpu_ms_per_article"]
+    figure, axes = plt.subplots(figsize=(7, 4), dpi=100)
+    names = list(stages)[::-1]
+    axes.barh([name.replace("_", " ") for name in names], [stages[name] for name in names])
+    axes.set_xlabel("CPU ms per article")
+    axes.set_title(f"newscrawl benchmark {results['date']}: stages, N={results['stages']['n']:,}")
+    axes.grid(alpha=0.3, axis="x")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
 def main() -> None:
     source = Path(sys.argv[1])
     results = json.loads(source.read_text(encoding="utf-8"))
     for suffix, (field, ylabel, title) in PLOTS.items():
         plot(results, field, ylabel, title, source.with_name(f"{source.stem}-{suffix}.png"))
+    if results.get("stages"):
+        plot_stages(results, source.with_name(f"{source.stem}-stages.png"))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ newscrawl and its peers (trafilatura, Fundus's VOA parser, newspaper4k), install
 bench/.venv from bench/requirements*.txt, which this script creates or refreshes. It writes
 bench/results/<date>.json, <date>.md and <date>-throughput.png / <date>-memory.png.
 
+Then ``bench/stages.py`` times each stage of the crawl alone on the smallest N's pages, and
+the near-duplicate stage alone at each ``--near-duplicate-sizes`` N with clusters of
+``--clusters`` near-identical bodies.
+
 ``--profile N`` then crawls N articles once more (full, no images) under py-spy and writes the
 functions that took the most time to bench/results/<date>-profile.md.
 """
@@ -96,7 +100,7 @@ def crawl_all(sizes: list[int], workdir: Path) -> list[dict]:
 def save_pages(size: int, count: int, path: Path) -> int:
     """Fetch ``count`` article pages from a replica of ``size`` articles into ``path`` as JSON
     lines of ``{"url", "html", "truth"}``; returns how many."""
-    site = ReplicaSite(size=size)
+    site = ReplicaSite(size=size, prose=crawls.PROSE[1])
     origin = site.site.origin
     with crawls.replica(size) as (base_url, _), path.open("w", encoding="utf-8") as out:
         failing = set(site.failure_ids().values())  # 503 twice, 2 s late: not pages to time
@@ -123,6 +127,14 @@ def extract_all(pages: Path, repeat: int) -> list[dict]:
             flush=True,
         )
     return records
+
+
+# --- Stages ------------------------------------------------------------------------------------
+
+
+def stages(*arguments: str) -> dict:
+    command = [sys.executable, str(BENCH / "stages.py"), *arguments]
+    return json.loads(subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True).stdout)
 
 
 # --- Profile -----------------------------------------------------------------------------------
@@ -180,6 +192,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=sizes_argument, default=list(DEFAULT_SIZES), help="articles per replica, comma-separated (default 1000,4000,16000)")
     parser.add_argument("--pages", type=int, default=300, help="article pages for the extraction timing (default 300)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per page; the fastest counts (default 3)")
+    parser.add_argument("--clusters", type=int, default=200, help="near-identical bodies per cluster (default 200)")
+    parser.add_argument("--near-duplicate-sizes", type=sizes_argument, default=[1_000, 16_000],
+                        help="articles for the near-duplicate scaling, comma-separated (default 1000,16000)")
     parser.add_argument("--profile", type=int, metavar="N", help="also profile a crawl of N articles")
     parser.add_argument("--out", type=Path, default=BENCH / "results", help="results directory (default bench/results)")
     args = parser.parse_args(argv)
@@ -192,17 +207,23 @@ def main(argv: list[str] | None = None) -> None:
     pages = save_pages(args.sizes[0], args.pages, workdir / "pages.jsonl")
     extraction = extract_all(workdir / "pages.jsonl", args.repeat)
     crawled = crawl_all(args.sizes, workdir)
+    small = args.sizes[0]
+    staged = stages("--size", str(small), "--pages", str(min(small, 1000)))
+    scaling = [stages("--near-duplicates", "--size", str(n), "--clusters", str(args.clusters)) for n in args.near_duplicate_sizes]
+    print(f"stages at N={small}: {staged['cpu_ms_per_article']}; near-duplicates: {scaling}", flush=True)
     results = {
         "date": date,
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}, Scrapy {scrapy.__version__},"
-        f" load average {load:.2f} at start",
+        f" load average {load:.2f} at start, {os.getloadavg()[0]:.2f} at the end (a machine shared with other work)",
         "download_settings": crawls.DOWNLOAD_SETTINGS,
         "sizes": args.sizes,
         "crawls": crawled,
         "extraction_pages": pages,
         "extraction_repeat": args.repeat,
         "extraction": extraction,
-        "targets": report.targets(crawled, extraction),
+        "stages": staged,
+        "near_duplicate_scaling": scaling,
+        "targets": report.targets(crawled, extraction, scaling),
     }
     results["duration_s"] = round(time.perf_counter() - started)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -45,9 +45,10 @@ NEWSCRAWL_REDIS_LEASE = 30.0
 # Close a worker once nothing is queued or in flight anywhere for this many seconds; 0 = wait
 # for new work until stopped (SIGTERM).
 NEWSCRAWL_REDIS_IDLE_CLOSE = 0.0
-# SQLite commits every N saved articles and at the end of the run. 1 (cheap in WAL mode) makes
-# every article durable before it reaches a feed, so a crash never emits one twice.
-NEWSCRAWL_STORE_COMMIT_EVERY = 1
+# Saves per commit at most. The store's one writer commits what came together (a group
+# commit) and lets each article go on to the feeds only once its save is committed,
+# whatever N, so a crash never emits one twice.
+NEWSCRAWL_STORE_COMMIT_EVERY = 100
 # Skip article pages whose feed pubDate / sitemap lastmod is not newer than the stored copy.
 # -s NEWSCRAWL_INCREMENTAL=false forces a full re-crawl.
 NEWSCRAWL_INCREMENTAL = True
@@ -61,7 +62,7 @@ NEWSCRAWL_ARCHIVE_IMAGE_WIDTH = 0  # width of the linked image rendition; 0 = th
 NEWSCRAWL_IMAGE_WIDTH = 1080
 NEWSCRAWL_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 NEWSCRAWL_IMAGE_MAX_PIXELS = 40_000_000
-IMAGES_THUMBS = {"small": (320, 320)}  # Scrapy: {}
+# IMAGES_THUMBS (Scrapy's, e.g. {"small": (320, 320)}): none unless asked; each costs a decode.
 # IMAGES_STORE unset: <data dir>/images. IMAGES_EXPIRES: Scrapy's 90 days.
 
 # Near-duplicates (newscrawl.pipelines.near_duplicates): an article whose body is this similar
@@ -197,6 +198,7 @@ SCHEDULER = "newscrawl.crawl_state.CrashSafeScheduler"  # Scrapy: Scheduler (tru
 # --- Output ---------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Scrapy: None (escaped \uXXXX in JSON)
 FEED_STORAGES = {"": "newscrawl.exports.AtomicFileFeedStorage", "file": "newscrawl.exports.AtomicFileFeedStorage"}
+FEED_EXPORTERS = {"jsonlines": "newscrawl.exports.OrjsonLinesItemExporter"}  # Scrapy's, by the json module
 FEED_STORE_EMPTY = False  # Scrapy: True; an empty run writes no empty file
 LOG_LEVEL = "INFO"  # Scrapy: DEBUG
 LOGSTATS_INTERVAL = 0.0  # Scrapy: 60; ProgressLog says more

@@ -1,8 +1,10 @@
 import fcntl
+import io
+import json
 
 from scrapy.utils.test import get_crawler
 
-from newscrawl.exports import AtomicFileFeedStorage, recover_partial_feeds
+from newscrawl.exports import AtomicFileFeedStorage, OrjsonLinesItemExporter, recover_partial_feeds
 
 
 def test_a_crashed_partial_feed_keeps_its_complete_lines(tmp_path):
@@ -36,3 +38,14 @@ def test_each_line_reaches_the_partial_feed_as_it_is_written(tmp_path):
     assert (tmp_path / "feeds" / "voa-4.jsonl.partial").read_bytes() == b'{"a": 1}\n'  # as a kill -9 leaves it
     storage.store(file)
     assert feed.read_bytes() == b'{"a": 1}\n' and not list(feed.parent.glob("*.partial"))
+
+
+def test_feed_lines_are_orjson_utf_8_with_the_same_content():
+    item = {"title": "美国之音 “新闻”\u2028", "n": 1, "tags": ["经济"], "none": None}
+    lines = []
+    for options in ({"encoding": "utf-8"}, {"encoding": "utf-8", "ensure_ascii": True}):  # then Scrapy's encoder
+        out = io.BytesIO()
+        OrjsonLinesItemExporter(out, **options).export_item(item)
+        lines.append(out.getvalue())
+    assert lines[0] == '{"title":"美国之音 “新闻”\u2028","n":1,"tags":["经济"],"none":null}\n'.encode()
+    assert lines[1].isascii() and json.loads(lines[0]) == json.loads(lines[1]) == item

@@ -1,5 +1,12 @@
 """Downloading the images of each article: Scrapy's images pipeline, at a chosen rendition width.
 
+Each image is stored as the site published it: its bytes, so its checksum, are what the site
+served (a PNG stays a PNG, a GIF keeps its frames; the file keeps the name ``<uuid>.jpg``),
+where Scrapy's pipeline would decode and re-encode it as JPEG. Only its header is read (size,
+format), after the checks that refuse what is not an image or would decode to too many pixels.
+Thumbnails are made only when asked (``IMAGES_THUMBS``, none by default), from a JPEG decoded
+at 1/2 to 1/8 scale where that is enough (Pillow's draft mode).
+
 Each entry of ``item["images"]`` gains, when its image is stored, ``path`` (relative to the
 images store), ``checksum``, ``width``, ``height`` and ``thumbs`` (thumb id -> path); when it
 is not, ``error``, a reason such as ``"http 404"`` or ``"not an image: text/html"``. The
@@ -19,6 +26,7 @@ import uuid
 import warnings
 from io import BytesIO
 from pathlib import Path
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -113,6 +121,26 @@ def check_image(response: Response, max_pixels: int, max_bytes: int) -> None:
             raise ImageRefused("bomb", f"decompression bomb: {pixels} pixels > {max_pixels}")
 
 
+def thumbnail(body: bytes, size: tuple[int, int]) -> tuple[Image.Image, BytesIO]:
+    """A JPEG of the image within ``size``, transparency on white (as Scrapy's thumbnails)."""
+    with Image.open(BytesIO(body)) as image:
+        # Before anything is decoded: a JPEG is then decoded at the smallest of 1/2 to 1/8
+        # scale that still covers the thumbnail (Pillow's draft mode), 3x faster here.
+        scale = min(size[0] / image.width, size[1] / image.height, 1.0)
+        image.draft("RGB", (max(round(image.width * scale), 1), max(round(image.height * scale), 1)))
+        image.thumbnail(size, Image.Resampling.LANCZOS)
+        small = image if image.mode == "RGB" else _on_white(image)
+    buffer = BytesIO()
+    small.save(buffer, "JPEG")
+    return small, buffer
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    background.alpha_composite(image.convert("RGBA"))
+    return background.convert("RGB")
+
+
 def _content_type(response: Response) -> str:
     value = response.headers.get(b"Content-Type") or b""
     return value.decode("latin-1").split(";", 1)[0].strip() or "no content type"
@@ -130,7 +158,6 @@ class ArticleImagesPipeline(ImagesPipeline):
     WIDTH = 1080
     MAX_BYTES = 10 * 1024 * 1024
     MAX_PIXELS = 40_000_000
-    THUMBS = {"small": (320, 320)}
 
     def __init__(self, store_uri: str | PathLike[str], *, crawler: Crawler):
         super().__init__(store_uri, crawler=crawler)
@@ -138,6 +165,8 @@ class ArticleImagesPipeline(ImagesPipeline):
         self.width = _setting(settings, "NEWSCRAWL_IMAGE_WIDTH", self.WIDTH, minimum=0)
         self.max_bytes = _setting(settings, "NEWSCRAWL_IMAGE_MAX_BYTES", self.MAX_BYTES, minimum=1)
         self.max_pixels = _setting(settings, "NEWSCRAWL_IMAGE_MAX_PIXELS", self.MAX_PIXELS, minimum=1)
+        # As a dict also when given as JSON on the command line (-s IMAGES_THUMBS='{...}').
+        self.thumbs = {name: tuple(size) for name, size in settings.getdict("IMAGES_THUMBS").items()}
         crawler.signals.connect(self.headers_received, signal=signals.headers_received)
 
     @classmethod
@@ -184,6 +213,22 @@ class ArticleImagesPipeline(ImagesPipeline):
         item: Any = None,
     ) -> str:
         return f"thumbs/{thumb_id}/{stored_name(request.url)}.jpg"
+
+    def get_images(
+        self,
+        response: Response,
+        request: Request,
+        info: MediaPipeline.SpiderInfo,
+        *,
+        item: Any = None,
+    ) -> Iterator[tuple[str, Image.Image, BytesIO]]:
+        """The original as fetched, then its thumbnails (Scrapy stores each; the first one's
+        checksum is the image's)."""
+        body = response.body
+        original = Image.open(BytesIO(body))  # reads the header only; check_image passed it
+        yield self.file_path(request, response, info, item=item), original, BytesIO(body)
+        for thumb_id, size in self.thumbs.items():
+            yield (self.thumb_path(request, thumb_id, response, info, item=item), *thumbnail(body, size))
 
     # --- outcomes of one image ------------------------------------------------------------------
 

@@ -36,12 +36,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault-delay", type=float, default=FaultPlan.delay, help="seconds a timeout holds, an endless image streams")
     parser.add_argument("--fault-oversize-bytes", type=int, default=FaultPlan.oversize_bytes)
     parser.add_argument("--fault-bomb-bytes", type=int, default=FaultPlan.bomb_bytes, help="what a gzip bomb inflates to")
+    parser.add_argument("--prose", choices=("templates", "news"), default="templates",
+                        help="article text: template sentences (default), or as varied as news (benchmarks)")
+    parser.add_argument("--clusters", type=int, default=0, metavar="N",
+                        help="news prose, near-identical bodies in blocks of N articles (default 0: none)")
     parser.add_argument("--big-sitemap", action="store_true", help="sitemap children of up to 50,000 URLs")
     args = parser.parse_args(argv)
     revised = frozenset(ident.strip() for ident in args.revise.split(",") if ident.strip())
     try:
         site = ReplicaSite(size=args.size, seed=args.seed, seed_documents=args.seed_doc, site=args.site, revised=revised,
-                           scripted=args.scripted)
+                           prose=args.prose, clusters=args.clusters, scripted=args.scripted)
     except ConfigurationError as exc:
         parser.error(str(exc))
     plan = FaultPlan.parse(

@@ -72,7 +72,7 @@ from random import Random
 
 from newscrawl.archive.document import ArchivedDocument
 from newscrawl.errors import ConfigurationError
-from newscrawl.replica import text
+from newscrawl.replica import prose, text
 from newscrawl.replica.languages import Chinese, Language, for_language
 from newscrawl.replica.model import Article, Block, Embed, Entry, Figure, Image, Inline, Media, Piece
 from newscrawl.sites import Site
@@ -109,6 +109,7 @@ PROFILES: tuple[frozenset[str], ...] = tuple(
 )
 VARIANTS: tuple[str, ...] = tuple(sorted(frozenset().union(*PROFILES)))
 KINDS = ("article", "video", "audio", "gallery", "live")
+PROSE = ("templates", "news")
 _INLINE = re.compile(r'<(em|strong)>(.*?)</\1>|<a href="([^"]*)">(.*?)</a>')
 
 
@@ -119,12 +120,16 @@ class Generator:
     size: int
     revised: frozenset[str] = frozenset()
     scripted: str = "none"  # one of SCRIPTED: which articles an inline script builds
+    prose: str = "templates"  # or "news": see newscrawl.replica.prose
+    clusters: int = 0  # > 0: news prose, near-identical in blocks of this many articles
 
     def __post_init__(self) -> None:
         if self.size < MIN_SIZE:
             raise ConfigurationError(f"a replica needs at least {MIN_SIZE} articles, got size={self.size}")
         if self.scripted not in SCRIPTED:
             raise ConfigurationError(f"scripted must be one of {', '.join(SCRIPTED)}, got {self.scripted!r}")
+        if self.prose not in PROSE or self.clusters < 0:
+            raise ConfigurationError(f"prose must be one of {', '.join(PROSE)} and clusters >= 0")
 
     # --- Numbers and times: pure arithmetic, no text -------------------------------------------
 
@@ -189,8 +194,20 @@ class Generator:
 
     def article(self, k: int) -> Article:
         entry = self.entry(k)
-        return _article(Random(f"{self.seed}/{k}/body"), self.language, self.site.origin, entry,
-                        self.variants(k), self.section_name(entry), self.neighbours(k))
+        article = _article(Random(f"{self.seed}/{k}/body"), self.language, self.site.origin, entry,
+                           self.variants(k), self.section_name(entry), self.neighbours(k))
+        if self.clusters or self.prose == "news":
+            return prose.with_prose(article, self.news_paragraphs(k), prose_only=bool(self.clusters))
+        return article
+
+    def news_paragraphs(self, k: int) -> list[list[str]]:
+        if not self.clusters:
+            return prose.bulk(Random(f"{self.seed}/{k}/prose"))
+        return prose.retold(self.cluster_paragraphs(k // self.clusters), Random(f"{self.seed}/{k}/retold"))
+
+    @lru_cache(maxsize=16)
+    def cluster_paragraphs(self, cluster: int) -> tuple[tuple[str, ...], ...]:
+        return tuple(map(tuple, prose.bulk(Random(f"{self.seed}/cluster/{cluster}"))))
 
     def neighbours(self, k: int, count: int = 4) -> list[Entry]:
         """Older articles that a page links to (promos and related blocks)."""

@@ -44,10 +44,12 @@ class ReplicaSite:
         republished: Iterable[str] = (),
         faults: FaultPlan | None = None,
         scripted: str = "none",
+        prose: str = "templates",
+        clusters: int = 0,
     ):
         self.site = with_sources(get_site(site))
         self.faults = faults  # what serve() injects, unless told otherwise
-        self.generator = Generator(self.site, seed, size, frozenset(map(str, revised)), scripted)
+        self.generator = Generator(self.site, seed, size, frozenset(map(str, revised)), scripted, prose, clusters)
         self._phantoms = {self.generator.phantom_id(name): name for name in PHANTOMS}
         self._seeds: dict[str, Article] = {}
         for path in seed_documents:

@@ -22,13 +22,14 @@ from newscrawl.errors import ConfigurationError
 from newscrawl.store.base import ArticleStore, SaveResult, StoredArticle, StoredSignature, StoreError
 from newscrawl.store.postgres import PostgresStore
 from newscrawl.store.sqlite import SQLiteStore
+from newscrawl.store.writer import InlineStoreWriter, StoreWriter
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 __all__ = [
     "ArticleStore", "SaveResult", "StoredArticle", "StoredSignature", "StoreError",
-    "crawler_store", "open_store", "open_store_from_settings",
+    "InlineStoreWriter", "StoreWriter", "crawler_store", "crawler_writer", "open_store", "open_store_from_settings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def open_store_from_settings(settings: BaseSettings) -> ArticleStore:
 
 
 _crawler_stores: WeakKeyDictionary[Crawler, ArticleStore] = WeakKeyDictionary()
+_crawler_writers: WeakKeyDictionary[Crawler, StoreWriter | InlineStoreWriter] = WeakKeyDictionary()
 
 
 def crawler_store(crawler: Crawler) -> ArticleStore:
@@ -82,10 +84,27 @@ def crawler_store(crawler: Crawler) -> ArticleStore:
     store = _crawler_stores.get(crawler)
     if store is None:
         store = _crawler_stores[crawler] = open_store_from_settings(crawler.settings)
-        crawler.signals.connect(lambda: _close(store), signal=signals.spider_closed, weak=False)
+        crawler.signals.connect(lambda: _close(crawler, store), signal=signals.spider_closed, weak=False)
     return store
 
 
-def _close(store: ArticleStore) -> None:
+def crawler_writer(crawler: Crawler) -> StoreWriter | InlineStoreWriter:
+    """The one writer that does the crawl's store work (see :mod:`newscrawl.store.writer`):
+    in the reactor's thread for SQLite, a thread of its own for PostgreSQL; shared like
+    :func:`crawler_store`'s store, at most ``NEWSCRAWL_STORE_COMMIT_EVERY`` saves per commit;
+    stopped before the store closes."""
+    writer = _crawler_writers.get(crawler)
+    if writer is None:
+        store = crawler_store(crawler)
+        group = crawler.settings.getint("NEWSCRAWL_STORE_COMMIT_EVERY", COMMIT_EVERY)
+        kind = InlineStoreWriter if isinstance(store, SQLiteStore) else StoreWriter
+        writer = _crawler_writers[crawler] = kind(store, group)
+    return writer
+
+
+def _close(crawler: Crawler, store: ArticleStore) -> None:
+    writer = _crawler_writers.pop(crawler, None)
+    if writer is not None:
+        writer.stop()
     store.close()
     logger.info("Store closed with everything committed")

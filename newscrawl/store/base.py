@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal, Protocol
 
+import orjson
 from itemadapter import ItemAdapter
 
 from newscrawl.errors import NewscrawlError
@@ -114,6 +115,9 @@ INSERT_BAND = """INSERT INTO article_bands (band, article_id, published_at, inde
 TOUCH_BANDS = "UPDATE article_bands SET indexed_at = ? WHERE article_id = ?"
 DELETE_ALL_BANDS = "DELETE FROM article_bands"
 BANDS_LAYOUT = "bands_layout"
+SIGNATURE_KIND = "signature_kind"
+DELETE_ALL_SIGNATURES = "DELETE FROM article_signatures"
+ANY_SIGNATURE = "SELECT 1 FROM article_signatures LIMIT 1"
 SELECT_FACT = "SELECT value FROM store_facts WHERE name = ?"
 UPSERT_FACT = """INSERT INTO store_facts (name, value) VALUES (?, ?)
     ON CONFLICT (name) DO UPDATE SET value = excluded.value"""
@@ -288,7 +292,7 @@ class ArticleStore(ABC):
 
     def _write(self, connection: Connection, record: dict) -> bool:
         """Inserts the version, then makes it the latest; False if that version exists."""
-        item = json.dumps(record, ensure_ascii=False)
+        item = item_json(record)
         version = (record["article_id"], record["version"], record["content_hash"], record["previous_hash"],
                    record["fetched_at"], item)
         article = (record["article_id"], record["site"], record["url"], record["title"], record["published_at"],
@@ -304,13 +308,13 @@ class ArticleStore(ABC):
         is UTC), oldest first, streamed."""
         where, params = ("WHERE published_at >= ?", (to_utc_iso(since),)) if since else ("", ())
         for (item,) in self._stream(self._sql(SELECT_ITEMS.format(where=where)), params):
-            yield _in_field_order(json.loads(item))
+            yield _in_field_order(orjson.loads(item))
 
     def versions(self, article_id: str) -> list[dict]:
         """Every version the article had, oldest first (empty if it was never saved)."""
         with self._connection() as connection:
             rows = connection.execute(self._sql(SELECT_VERSIONS), (article_id,)).fetchall()
-        return [_in_field_order(json.loads(item)) for (item,) in rows]
+        return [_in_field_order(orjson.loads(item)) for (item,) in rows]
 
     def save_signature(self, article_id: str, published_at: str, signature: bytes, bands: Sequence[int] = (),
                        met: bool = True) -> None:
@@ -374,6 +378,19 @@ class ArticleStore(ABC):
             connection.execute(self._sql(UPSERT_FACT), (BANDS_LAYOUT, layout))
         return outdated
 
+    def keep_signatures_of(self, kind: str) -> bool:
+        """Records that the signatures are of ``kind``; if the store holds signatures of another
+        kind (or of none recorded: made before kinds were), deletes every signature and band
+        key, and says so: they cannot be compared with the new ones."""
+        with self._connection() as connection:
+            row = connection.execute(self._sql(SELECT_FACT), (SIGNATURE_KIND,)).fetchone()
+            outdated = row[0] != kind if row else connection.execute(ANY_SIGNATURE).fetchone() is not None
+            if outdated:
+                connection.execute(DELETE_ALL_BANDS)
+                connection.execute(DELETE_ALL_SIGNATURES)
+            connection.execute(self._sql(UPSERT_FACT), (SIGNATURE_KIND, kind))
+        return outdated
+
     def unbanded_signatures(self, limit: int = LOOKUP_BATCH) -> list[StoredSignature]:
         """The first ``limit`` stored signatures without band keys (saved before there were
         any, or after :meth:`keep_bands_of` deleted them), oldest first."""
@@ -396,7 +413,7 @@ class ArticleStore(ABC):
             if row is None:
                 return False
             version, item = row
-            updated = json.dumps({**json.loads(item), "duplicate_of": duplicate_of}, ensure_ascii=False)
+            updated = item_json({**orjson.loads(item), "duplicate_of": duplicate_of})
             cursor = connection.execute(self._sql(SET_DUPLICATE_OF), (duplicate_of, updated, article_id, version))
             return cursor.rowcount == 1
 
@@ -410,6 +427,19 @@ class ArticleStore(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def item_json(record: dict) -> str:
+    """The item as JSON text, by orjson; by the standard library for what orjson refuses (a
+    lone surrogate in a string).
+
+    >>> item_json({"title": "美国之音", "n": 1}), item_json({"title": "\\ud800"})
+    ('{"title":"美国之音","n":1}', '{"title": "\\ud800"}')
+    """
+    try:
+        return orjson.dumps(record).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(record, ensure_ascii=False)
 
 
 def instant(moment: datetime) -> str:

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
 import sys
+import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 
 from newscrawl.archive.document import parse_document
+from newscrawl.settings import NEWSCRAWL_IMAGE_WIDTH
+from newscrawl.urls import image_rendition_url
 from tests.crawling import COMPARED_FIELDS, REPO, SEED_DOCUMENT, extracted, read_jsonl, run_crawl
 
 SEED_ID = "7978772"
 
 
 @pytest.fixture(scope="module")
-def full_crawl(replica, tmp_path_factory):
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("full")
+
+
+@pytest.fixture(scope="module")
+def full_crawl(replica, workdir):
     """One crawl of the whole replica through the spider's normal sources."""
     site, base_url = replica
-    return run_crawl(tmp_path_factory.mktemp("full"), base_url=base_url)
+    return run_crawl(workdir, base_url=base_url)
 
 
 def test_full_crawl_finishes_cleanly(full_crawl):
@@ -37,6 +47,18 @@ def test_every_article_is_emitted_once_with_every_field_right(full_crawl, replic
         expected = truths[item["article_id"]]
         for field in COMPARED_FIELDS:
             assert extracted(item, field) == expected[field], (item["article_id"], field)
+
+
+def test_stored_images_are_the_bytes_the_replica_served(full_crawl, replica, workdir):
+    _, base_url = replica
+    stored = [image for item in full_crawl.items for image in item["images"] if "path" in image]
+    assert len(stored) >= 10
+    for image in stored:
+        rendition = image_rendition_url(image["url"], NEWSCRAWL_IMAGE_WIDTH)
+        with urllib.request.urlopen(base_url + urlsplit(rendition).path) as response:
+            served = response.read()
+        assert image["checksum"] == hashlib.md5(served).hexdigest(), image  # noqa: S324 - Scrapy's checksum
+        assert (workdir / "data" / "images" / image["path"]).read_bytes() == served
 
 
 def test_items_carry_fetch_time_and_content_hash(full_crawl):

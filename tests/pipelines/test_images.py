@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -122,7 +123,8 @@ def test_requests_ask_for_the_rendition_and_files_are_named_after_the_uuid(tmp_p
 
 def test_store_defaults_to_the_data_dir_and_settings_override_it(tmp_path: Path) -> None:
     assert Path(pipeline(tmp_path).store.basedir) == tmp_path / "images"
-    assert pipeline(tmp_path).thumbs == {"small": (320, 320)}
+    assert pipeline(tmp_path).thumbs == {}  # thumbnails only when asked
+    assert pipeline(tmp_path, IMAGES_THUMBS='{"small": [320, 320]}').thumbs == {"small": (320, 320)}
     elsewhere = str(tmp_path / "elsewhere")
     assert pipeline(tmp_path, IMAGES_STORE=elsewhere).store.basedir == elsewhere
 
@@ -205,6 +207,7 @@ def crawl(workdir: Path, items_file: Path, data: Path, server: ImageServer) -> R
         "NEWSCRAWL_IMAGE_MAX_BYTES": str(MAX_BYTES),
         "NEWSCRAWL_PROGRESS_INTERVAL": "0",
         "AUTOTHROTTLE_ENABLED": "False",
+        "IMAGES_THUMBS": json.dumps({"small": [320, 320]}),
     }
     command = [sys.executable, "-m", "scrapy", "runspider", str(SPIDER), "-a", f"items={items_file}"]
     command += ["-O", f"{feed}:jsonlines"]
@@ -250,10 +253,18 @@ def test_images_are_stored_at_the_rendition_width_with_thumbnails(runs: tuple[Ru
     }
     assert stored(store, cover["path"]).size == (1080, 608)
     assert stored(store, cover["thumbs"]["small"]).size == (320, 180)
-    # A PNG with transparency is stored as a JPEG, as Scrapy's pipeline does.
+    # Stored as served: a PNG stays a PNG (its thumbnail is a JPEG, transparency on white).
     assert (png["path"], png["width"], png["height"]) == (f"full/{PNG}.jpg", 400, 300)
-    assert stored(store, png["path"]).format == "JPEG"
+    assert stored(store, png["path"]).format == "PNG"
     assert stored(store, png["thumbs"]["small"]).size == (320, 240)
+
+
+def test_stored_images_are_the_bytes_served(runs: tuple[Run, Run], store: Path) -> None:
+    first, _ = runs
+    for entry in first.items["1"]["images"][:2]:
+        served = ROUTES[urlsplit(entry["url"].replace(".jpg", "_r1_s_w1080.jpg")).path][2]
+        assert entry["checksum"] == hashlib.md5(served).hexdigest()  # noqa: S324 - Scrapy's checksum
+        assert (store / "data/images" / entry["path"]).read_bytes() == served
 
 
 def test_an_image_shown_by_two_articles_is_fetched_once(runs: tuple[Run, Run]) -> None:

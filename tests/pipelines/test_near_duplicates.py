@@ -158,6 +158,17 @@ def test_a_new_threshold_makes_the_stored_band_keys_again_for_its_layout(index):
     assert NearDuplicateIndex(index.store, 0.85).band_unbanded() == 3
 
 
+def test_signatures_of_an_older_kind_are_made_again_from_the_stored_bodies(index):
+    store = index.store
+    store.save(sample_item("1", published_at="2025-01-01T00:00:00Z", body_text=ORIGINAL))
+    # What newscrawl stored before rensa: a datasketch LeanMinHash (seed, count, 128 uint32).
+    store.save_signature("1", "2025-01-01T00:00:00Z", bytes(524), [7])
+    store.save_signature("9", "2025-01-01T00:00:00Z", bytes(524), [7])  # no article: dropped
+    assert (index.resign_outdated(), index.resign_outdated()) == (1, 0)
+    assert [(s.article_id, from_bytes(s.signature)) for s in store.signatures()] == [("1", signature(ORIGINAL))]
+    assert index.place("3", "2025-01-03T00:00:00Z", signature(COPY)) == Verdict("1")
+
+
 def test_band_keys_are_shared_by_near_identical_bodies_only():
     assert len(set(keys(ORIGINAL))) == 16
     assert set(keys(ORIGINAL)) & set(keys(COPY))
