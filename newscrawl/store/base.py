@@ -217,6 +217,9 @@ class ArticleStore(ABC):
     # What the back end raises for a value it cannot store (PostgreSQL refuses NUL in text).
     data_errors: tuple[type[Exception], ...] = ()
     binary_type = "BLOB"
+    # Run before the schema statements, in their transaction: workers starting together on a
+    # fresh database must not create the same tables at once.
+    schema_lock: str | None = None
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", self.placeholder)
@@ -243,6 +246,8 @@ class ArticleStore(ABC):
 
     def create_schema(self) -> None:
         with self._connection() as connection:
+            if self.schema_lock:
+                connection.execute(self.schema_lock)
             for statement in SCHEMA:
                 connection.execute(statement.format(json=self.json_type, binary=self.binary_type))
         self.commit()

@@ -28,6 +28,9 @@ class PostgresStore(ArticleStore):
     json_type = "JSONB"
     binary_type = "BYTEA"
     data_errors = (psycopg.DataError,)
+    # CREATE TABLE IF NOT EXISTS races with itself (a unique violation in pg_type); the lock
+    # ends with the schema's transaction.
+    schema_lock = "SELECT pg_advisory_xact_lock(7136)"
 
     def __init__(self, url: str, pool_size: int):
         self._pool = ConnectionPool(url, min_size=1, max_size=max(pool_size, 1), open=False, name="newscrawl-store")

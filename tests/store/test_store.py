@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -249,3 +250,21 @@ def test_open_store_from_settings(tmp_path, postgres_database, monkeypatch):
         store.save(sample_item("100"))
     with open_store(postgres_database, tmp_path) as store:
         assert store.count() == 1
+
+
+def test_workers_opening_a_fresh_postgresql_database_together_create_its_schema_once(postgres_database):
+    barrier, errors = threading.Barrier(6), []
+
+    def open_and_close() -> None:
+        barrier.wait()
+        try:
+            postgres.PostgresStore(postgres_database, pool_size=1).close()
+        except Exception as error:  # noqa: BLE001 - any failure of a worker's start is the finding
+            errors.append(error)
+
+    workers = [threading.Thread(target=open_and_close) for _ in range(barrier.parties)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors
