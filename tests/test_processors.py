@@ -22,7 +22,7 @@ from newscrawl import processors
     ],
 )
 def test_clean_text(raw, clean):
-    assert processors.clean_text(raw) == clean
+    assert processors.clean_text(raw, "zh-Hans") == clean
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from html import escape
 from typing import Any
@@ -91,10 +91,6 @@ def _is_junk(element: lxml.html.HtmlElement) -> bool:
     return element.tag in _JUNK_TAGS or any(c.startswith(_JUNK_CLASSES) for c in _classes(element))
 
 
-def _text_of(element: lxml.html.HtmlElement | None) -> str:
-    return processors.clean_text(element.xpath("string()")) if element is not None else ""
-
-
 def _string(value: Any) -> str:
     """The text of a JSON-LD value that should be a string (first item of a list)."""
     if isinstance(value, list):
@@ -103,7 +99,9 @@ def _string(value: Any) -> str:
 
 
 class PangeaArticle:
-    """A fetched Pangea page. ``url`` is the real URL it was fetched from."""
+    """A fetched Pangea page. ``url`` is the real URL it was fetched from; ``language`` the
+    site's language (the registry's), which decides how text is cleaned (see
+    :mod:`newscrawl.processors`), else the language the page declares."""
 
     _META = XPath("//meta[@content]")
     _JSON_LD = XPath("//script[@type='application/ld+json']")
@@ -130,9 +128,10 @@ class PangeaArticle:
     _GALLERY_FIGURES = _css("div.gallery figure")
     _LIVEBLOG = _css("div.liveblog")
 
-    def __init__(self, html: str | bytes, url: str):
+    def __init__(self, html: str | bytes, url: str, language: str | None = None):
         self.url = url
         self.root = self._parse(html)
+        self.site_language = language
 
     @staticmethod
     def _parse(html: str | bytes) -> lxml.html.HtmlElement:
@@ -147,6 +146,11 @@ class PangeaArticle:
         return root if root is not None else lxml.html.fromstring("<html></html>")
 
     # --- Shared, computed once --------------------------------------------------------------
+
+    @cached_property
+    def text_language(self) -> str | None:
+        """The language whose script rules clean the page's text: the site's, else the page's."""
+        return self.site_language or self.language()
 
     @cached_property
     def meta(self) -> dict[str, str]:
@@ -287,10 +291,10 @@ class PangeaArticle:
     def title(self) -> str:
         candidates = (
             _string(self.main_ld.get("headline")) or _string(self.main_ld.get("name")),
-            _text_of(next(iter(self._TITLE(self.root)), None)),
+            self._text(next(iter(self._TITLE(self.root)), None)),
             self.meta.get("og:title", ""),
         )
-        return next((t for t in map(processors.clean_text, candidates) if t), "")
+        return self._first_text(candidates)
 
     def summary(self) -> str:
         candidates = (
@@ -298,25 +302,26 @@ class PangeaArticle:
             self.meta.get("description"),
             _string(self.main_ld.get("description")),
         )
-        return next((t for t in map(processors.clean_text, candidates) if t), "")
+        return self._first_text(candidates)
 
     def authors(self) -> list[str]:
         names = _ld_names(self.main_ld.get("author"))
         if not any(names):
-            names = [_text_of(a) for a in self._BYLINES(self.root)]
+            names = [self._text(a) for a in self._BYLINES(self.root)]
         if not any(names):
             names = [self.meta.get("author", "")]
-        return processors.unique(n for n in map(processors.clean_text, names) if n)
+        return processors.unique(n for n in (self._clean(name) for name in names) if n)
 
     def section(self) -> str | None:
-        section = processors.clean_text(_string(self.main_ld.get("articleSection")))
-        return section or _text_of(next(iter(self._CATEGORY(self.root)), None)) or None
+        section = self._clean(_string(self.main_ld.get("articleSection")))
+        return section or self._text(next(iter(self._CATEGORY(self.root)), None)) or None
 
     def tags(self) -> list[str]:
         keywords = self.main_ld.get("keywords")
         sources = [self.meta.get("keywords"), self.meta.get("news_keywords")]
         sources += keywords if isinstance(keywords, list) else [keywords]
-        return processors.unique(tag for s in sources if isinstance(s, str) for tag in processors.split_tags(s))
+        tags = (tag for s in sources if isinstance(s, str) for tag in processors.split_tags(s, self.text_language))
+        return processors.unique(tags)
 
     def published_at(self) -> str | None:
         """JSON-LD datePublished (or uploadDate), else ``time[pubdate][datetime]``, as ISO UTC."""
@@ -335,13 +340,13 @@ class PangeaArticle:
     def visible_published_at(self) -> str | None:
         """The printed publication date (last resort: no time zone, taken as UTC)."""
         printed = self._PUBLISHED(self.root)[:1] or self._PRINTED_DATE(self.root)[:1]
-        return processors.parse_visible_date(_text_of(printed[0]), self.language()) if printed else None
+        return processors.parse_visible_date(self._text(printed[0]), self.text_language) if printed else None
 
     def dateline(self) -> str | None:
         for root in self.body_roots:
             for span in root.iterfind(".//span[@class]"):
                 if "dateline" in _classes(span):
-                    return processors.clean_dateline(span.xpath("string()")) or None
+                    return processors.clean_dateline(span.xpath("string()"), self.text_language) or None
         return None
 
     # --- Content --------------------------------------------------------------------------
@@ -356,7 +361,7 @@ class PangeaArticle:
     def sources(self) -> list[str]:
         """Agencies named by the attribution line (the last block that is one), else []."""
         for block in reversed(self.body()):
-            found = processors.parse_sources(block["text"])
+            found = processors.parse_sources(block["text"], self.text_language)
             if found:
                 return found
         return []
@@ -414,9 +419,18 @@ class PangeaArticle:
 
     # --- Helpers --------------------------------------------------------------------------
 
+    def _clean(self, text: str | None) -> str:
+        return processors.clean_text(text, self.text_language)
+
+    def _text(self, element: lxml.html.HtmlElement | None) -> str:
+        return self._clean(element.xpath("string()")) if element is not None else ""
+
+    def _first_text(self, candidates: Iterable[str | None]) -> str:
+        return next((t for t in map(self._clean, candidates) if t), "")
+
     def _block(self, kind: str, inner_html: str) -> dict | None:
-        html = processors.clean_html(_BLOCK_START.sub("<br><", inner_html))
-        text = processors.html_to_text(html)
+        html = processors.clean_html(_BLOCK_START.sub("<br><", inner_html), self.text_language)
+        text = processors.html_to_text(html, self.text_language)
         return {"type": kind, "text": text, "html": html} if text else None
 
     def _image(self, figure: lxml.html.HtmlElement, is_cover: bool) -> dict | None:
@@ -424,7 +438,7 @@ class PangeaArticle:
         if not sources:
             return None
         caption = self._CAPTION(figure)[:1] or self._FIGCAPTION(figure)[:1]
-        return self._image_record(sources[0], _text_of(caption[0]) if caption else "", is_cover)
+        return self._image_record(sources[0], self._text(caption[0]) if caption else "", is_cover)
 
     def _image_record(self, src: str, caption: str, is_cover: bool) -> dict | None:
         url = processors.absolute_url(self.url, src)

@@ -65,6 +65,7 @@ def read(page: str) -> dict:
     return {
         "url": root.cssselect('link[rel="canonical"]')[0].get("href"),
         "language": root.get("lang"),
+        "direction": root.get("dir"),
         "kind": kind,
         "title": clean(root.cssselect("h1.pg-title")[0].text_content()),
         "summary": description[0].get("content") if description else "",
