@@ -11,7 +11,8 @@ Where a field comes from, first found wins (see each method for details)::
     authors       JSON-LD author (object or list, Person or Organization), bylines, meta Author
     published_at  JSON-LD datePublished, time[pubdate][datetime]; the loader then tries the
                   feed's pubDate and the printed date (visible_published_at)
-    body          #article-content .wsw (every one, for live blogs), else div.intro (media pages)
+    body          #article-content .wsw (every one, for live blogs), else an older template's
+                  body (LEGACY_BODIES), else div.intro (media pages)
 
 The kind of page (``kind()``) is told by these signals, in this order:
 
@@ -75,6 +76,13 @@ _BLOCK_START = re.compile(r"<(?=(?:p|div|li|h[1-6]|tr|dt|dd)\b)", re.I)  # a lin
 # Characters XML cannot hold (form feed is HTML white space: it becomes a space).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 _AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".wav")
+# Where pages of templates older than #article-content hold their body, first found wins:
+# div.wysiwyg (the editor's container, before .wsw), div.article__text, and the zoomable
+# article text of the oldest pages. Reasoned from the template's class names; no live page of
+# each was seen (the replica serves the first two, see newscrawl/replica/markup.py).
+LEGACY_BODIES = ("div.wysiwyg", "div.article__text", "div.articleContent div.zoomMe", "div.zoomMe")
+# A blank line of old pages: two or more <br> with only white space between them.
+_BR_PAIR = re.compile(r"(?:<br\s*/?>(?:\s|&nbsp;|&#160;)*){2,}", re.I)
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
 
@@ -116,6 +124,7 @@ class PangeaArticle:
     )
     _WSW = XPath(".//div[contains(concat(' ', normalize-space(@class), ' '), ' wsw ')]")
     _INTRO = _css("div.intro")
+    _LEGACY_BODY = tuple(_css(selector) for selector in LEGACY_BODIES)
     _COVER = _css("div.cover-media")
     _FIGURE = XPath(".//figure[not(ancestor::*[contains(@class, 'c-mmp')])]")
     _CAPTION = _css("figcaption .caption")
@@ -205,9 +214,14 @@ class PangeaArticle:
     @cached_property
     def body_roots(self) -> list[lxml.html.HtmlElement]:
         """Where the body's blocks are: every ``.wsw`` of the content (one per live-blog post),
-        else the ``div.intro`` of a media page."""
-        roots = (self._WSW(self.content) if self.content is not None else []) or self._INTRO(self.root)[:1]
+        else the body of an older template (:data:`LEGACY_BODIES`), else the ``div.intro`` of a
+        media page."""
+        roots = (self._WSW(self.content) if self.content is not None else []) or self._legacy_body()
+        roots = roots or self._INTRO(self.root)[:1]
         return [r for r in roots if not any(a in roots for a in r.iterancestors())]
+
+    def _legacy_body(self) -> list[lxml.html.HtmlElement]:
+        return next((found[:1] for found in (select(self.root) for select in self._LEGACY_BODY) if found), [])
 
     @cached_property
     def cover(self) -> lxml.html.HtmlElement | None:
@@ -217,11 +231,12 @@ class PangeaArticle:
     # --- What the page is -----------------------------------------------------------------
 
     def is_article(self) -> bool:
-        """An /a/ page with article markup (JSON-LD article, h1.pg-title or #article-content):
-        not a listing, author, home or programme page, nor a bot-challenge or script-only shell."""
+        """An /a/ page with article markup (JSON-LD article, h1.pg-title, #article-content or an
+        older template's body): not a listing, author, home or programme page, nor a
+        bot-challenge or script-only shell."""
         if self.article_id() is None:
             return False
-        return bool(self.main_ld or self._TITLE(self.root)) or self.content is not None
+        return bool(self.main_ld or self._TITLE(self.root) or self.content is not None or self._legacy_body())
 
     def kind(self) -> str:
         """article, video, audio, gallery or live: see the module docstring for the signals."""
@@ -449,8 +464,9 @@ class PangeaArticle:
 
 def _walk(node: lxml.html.HtmlElement, figures: list) -> Iterator[tuple[str, str]]:
     """(block type, inner HTML) for every text block under ``node``, in page order. Text that
-    sits between blocks (old pages put it straight into .wsw) becomes a "p" block; inline
-    figures are appended to ``figures``."""
+    sits between blocks (old pages put it straight into .wsw) becomes "p" blocks, one per
+    paragraph (a blank line made of ``<br>`` pairs ends one); inline figures are appended to
+    ``figures``."""
     run = [escape(node.text or "", quote=False)]
     for child in node:
         tag = child.tag if isinstance(child.tag, str) else ""
@@ -474,7 +490,7 @@ def _walk(node: lxml.html.HtmlElement, figures: list) -> Iterator[tuple[str, str
 def _run_block(run: list[str]) -> Iterator[tuple[str, str]]:
     html = "".join(run)
     if html.strip():
-        yield "p", html
+        yield from (("p", paragraph) for paragraph in _BR_PAIR.split(html) if paragraph.strip())
 
 
 def _prepare(root: lxml.html.HtmlElement, url: str) -> None:

@@ -38,9 +38,38 @@ def block_text(element) -> str:
     return "\n".join(clean(line) for line in element.text_content().split("\u2028"))
 
 
+# The body's container in the current template, then in older ones.
+CONTAINERS = ("#article-content .wsw", "div.wysiwyg", "div.article__text")
+BLOCK_TAGS = ("p", "h2", "h3", "blockquote", "ul", "ol", "div", "span")
+
+
+def paragraphs_from_loose_text(container) -> None:
+    """Older pages: text straight in the container, paragraphs ended by two ``<br />``. Each
+    such paragraph is wrapped in a ``<p>``, in place."""
+    if container.find("br") is None:
+        return
+    pieces, loose = [], escape(container.text or "", quote=False)
+    for child in list(container):
+        if child.tag in BLOCK_TAGS:
+            pieces += _wrapped(loose) + [child]
+            loose = escape(child.tail or "", quote=False)
+            child.tail = None
+        else:
+            loose += lxml_html.tostring(child, encoding="unicode")
+        container.remove(child)
+    container.text = None
+    container.extend(pieces + _wrapped(loose))
+
+
+def _wrapped(loose: str) -> list:
+    return [lxml_html.fragment_fromstring(f"<p>{part}</p>") for part in re.split(r"<br ?/?>\s*<br ?/?>", loose)
+            if part.strip()]
+
+
 def read(page: str) -> dict:
     root = lxml_html.fromstring(page)
-    wsw = root.cssselect("#article-content .wsw")[0]
+    wsw = next(found[0] for found in map(root.cssselect, CONTAINERS) if found)
+    paragraphs_from_loose_text(wsw)
     blocks, images, dateline = [], [], None
     for cover in root.cssselect(".cover-media figure"):
         images.append(_image(cover, is_cover=True))
