@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import langcodes
+from langcodes.data_dicts import LIKELY_SUBTAGS
 
 # ISO 15924 script codes grouped into the families the cleaning rules tell apart.
 SCRIPT_FAMILIES = {
@@ -48,38 +49,46 @@ SCRIPT_FAMILIES = {
 # The family of a tag whose script is unknown: its cleaning rules take nothing away that
 # could be part of a word.
 UNKNOWN_FAMILY = "other"
+UNKNOWN_SCRIPT = "Zyyy"  # ISO 15924 "undetermined"
 # Scripts written right to left (ISO 15924).
 RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Syrc", "Thaa", "Nkoo", "Adlm", "Rohg", "Mand", "Samr"})
+# Where a Pangea site writes its language in another script than CLDR's likely one.
+PANGEA_SCRIPTS = {"crh": "Latn"}  # Crimean Tatar: Latin on krymr.com
 
 
 @lru_cache(maxsize=256)
-def script_code(language: str | None) -> str | None:
+def script_of(language: str | None) -> str:
     """The ISO 15924 code of the script a language is written in: the tag's own script
-    subtag, else the likely one; ``None`` for a tag that cannot be read.
+    subtag, else the one its Pangea site uses, else the likely one; ``Zyyy`` for a tag that
+    cannot be read.
 
-    >>> script_code("fa"), script_code("sr-Latn"), script_code("zh-Hant"), script_code("tg")
-    ('Arab', 'Latn', 'Hant', 'Cyrl')
-    >>> script_code("not a tag") is None
-    True
+    >>> script_of("fa"), script_of("sr-Latn"), script_of("zh-Hant"), script_of("tg"), script_of("crh")
+    ('Arab', 'Latn', 'Hant', 'Cyrl', 'Latn')
+    >>> script_of("not a tag"), script_of("xx"), script_of(None)
+    ('Zyyy', 'Zyyy', 'Zyyy')
     """
     try:
-        return langcodes.Language.get((language or "").strip()).maximize().script
+        tag = langcodes.Language.get((language or "").strip())
     except (ValueError, langcodes.LanguageTagError):
-        return None
+        return UNKNOWN_SCRIPT
+    if tag.script or tag.language in PANGEA_SCRIPTS:
+        return tag.script or PANGEA_SCRIPTS[tag.language]
+    # Without likely subtags of its own, a language would get English's (CLDR's default).
+    return tag.maximize().script if tag.language in LIKELY_SUBTAGS else UNKNOWN_SCRIPT
 
 
-def script_of(language: str | None) -> str:
+def script_family(language: str | None) -> str:
     """The script family of a language (a key of the cleaning rules): ``latin``,
     ``cyrillic``, ``arabic``, ``han``, ``hangul``, ``tibetan``, ``myanmar``, ``khmer``,
     ``thai``, ``lao``, ``georgian``, ``armenian``, ``ethiopic``, ``indic``, ``hebrew``,
     ``greek``, else ``other``.
 
-    >>> [script_of(t) for t in ("en-US", "ru", "ur", "zh-Hans", "bo", "my", "km", "ka", "hy", "am")]
+    >>> [script_family(t) for t in ("en-US", "ru", "ur", "zh-Hans", "bo", "my", "km", "ka", "hy", "am")]
     ['latin', 'cyrillic', 'arabic', 'han', 'tibetan', 'myanmar', 'khmer', 'georgian', 'armenian', 'ethiopic']
-    >>> script_of(None), script_of("xx-Zzzz")
+    >>> script_family(None), script_family("xx-Zzzz")
     ('other', 'other')
     """
-    return SCRIPT_FAMILIES.get(script_code(language) or "", UNKNOWN_FAMILY)
+    return SCRIPT_FAMILIES.get(script_of(language), UNKNOWN_FAMILY)
 
 
 def direction_of(language: str | None) -> str:
@@ -88,4 +97,4 @@ def direction_of(language: str | None) -> str:
     >>> direction_of("fa"), direction_of("ps"), direction_of("ckb"), direction_of("ru"), direction_of(None)
     ('rtl', 'rtl', 'rtl', 'ltr', 'ltr')
     """
-    return "rtl" if script_code(language) in RTL_SCRIPTS else "ltr"
+    return "rtl" if script_of(language) in RTL_SCRIPTS else "ltr"

@@ -31,7 +31,7 @@ import nh3
 import regex
 from dateparser.calendars.jalali import JalaliCalendar
 
-from newscrawl.languages import direction_of, script_of
+from newscrawl.languages import direction_of, script_family
 
 T = TypeVar("T")
 
@@ -58,7 +58,7 @@ class ScriptRules:
 
 
 DEFAULT_RULES = ScriptRules()  # latin, cyrillic, greek, georgian, armenian, hangul, hebrew, ethiopic
-# Per script family (newscrawl.languages.script_of); families not listed use DEFAULT_RULES.
+# Per script family (newscrawl.languages.script_family); families not listed use DEFAULT_RULES.
 SCRIPT_RULES: dict[str, ScriptRules] = {
     "arabic": ScriptRules(joiners_spell_words=True, dateline_dashes="\u0640"),
     "indic": ScriptRules(joiners_spell_words=True),
@@ -124,7 +124,7 @@ def rules_for(language: str | None) -> ScriptRules:
     >>> rules_for("fa").joiners_spell_words, rules_for("en").joiners_spell_words
     (True, False)
     """
-    return SCRIPT_RULES.get(script_of(language), DEFAULT_RULES)
+    return SCRIPT_RULES.get(script_family(language), DEFAULT_RULES)
 
 
 @lru_cache(maxsize=256)
@@ -309,6 +309,34 @@ def clean_dateline(text: str | None, language: str | None = None) -> str:
     return _dateline_end(language).sub("", clean_text(text, language))
 
 
+# A dateline at the start of an article's first paragraph, for pages that do not mark it
+# (span.dateline), per language (primary subtag): the place in ``place``, then a dash. Known
+# from the services' house style: VOA English "WASHINGTON —", VOA Chinese "华盛顿 —"; Russian
+# and Ukrainian follow the English form (unverified). Other languages: unknown, not looked for.
+_CAPS_PLACE = r"(?P<place>[{upper}][{upper}'’.\- ]{{1,38}}[{upper}.](?:,\s+[\w.\- ]{{1,20}}?)?)"
+DATELINES: dict[str, re.Pattern] = {
+    "en": re.compile(_CAPS_PLACE.format(upper="A-Z") + r"\s*(?:\([A-Za-z]+\)\s*)?[\u2013\u2014]\s"),
+    "zh": regex.compile(r"(?P<place>\p{Han}{2,8})\s*[\u2013\u2014]+\s*(?=\S)"),
+    "ru": re.compile(_CAPS_PLACE.format(upper="А-ЯЁ") + r"\s*[\u2013\u2014]\s"),
+    "uk": re.compile(_CAPS_PLACE.format(upper="А-ЯЄІЇҐ") + r"\s*[\u2013\u2014]\s"),
+}
+DATELINES["yue"] = DATELINES["zh"]
+
+
+def dateline_in_text(text: str | None, language: str | None) -> str | None:
+    """The dateline that opens a paragraph in the language's house style (:data:`DATELINES`),
+    else None (also for a language whose dateline form is unknown).
+
+    >>> dateline_in_text("WASHINGTON — The talks resumed.", "en"), dateline_in_text("NATO members met.", "en")
+    ('WASHINGTON', None)
+    >>> dateline_in_text("华盛顿 — 会谈恢复。", "zh-Hans"), dateline_in_text("ВАШИНГТОН — Переговоры.", "ka")
+    ('华盛顿', None)
+    """
+    pattern = DATELINES.get((language or "").split("-")[0].lower())
+    match = pattern.match(text or "") if pattern else None
+    return match["place"].strip() if match else None
+
+
 def split_tags(value: str | None, language: str | None = None) -> list[str]:
     """Keywords split on the list commas of every script (``,``, ``，``, ``、``, Arabic ``،``,
     Ethiopic ``፣``, Myanmar ``၊``), trimmed, empty ones dropped.
@@ -413,6 +441,7 @@ _AFGHAN_MONTHS = dict(
 _AFGHAN_MONTH = regex.compile(r"(?<!\w)(" + "|".join(_AFGHAN_MONTHS) + r")(?!\w)")
 # Other languages whose month names a site's dates may use (besides English, tried everywhere).
 _ALSO_READ = {"yue": ("zh",)}
+_READ_AS = {"prs": "fa"}  # Dari: dateparser knows its words as Persian
 _ORDINAL_SUFFIX = re.compile(r"(?<=\d)-[^\W\d]+")  # Turkmen "30-njy"
 _THAI_BUDDHIST_YEAR = re.compile(r"(?<!\d)2[4-6]\d\d(?!\d)")  # Buddhist Era = Gregorian + 543
 _NATIVE_COMMAS = str.maketrans({"،": ",", "၊": ",", "٫": ":", "ي": "ی", "ك": "ک"})
@@ -461,7 +490,7 @@ def parse_visible_date(text: str | None, language: str | None = None) -> str | N
     if primary in _MONTH_NAMES:
         text = _MONTH_NAMES[primary].sub(lambda m: _ENGLISH_MONTHS[_month_index(primary, m[1])], text)
         text, primary = _ORDINAL_SUFFIX.sub("", text.replace("ཚེས་", " ")), "en"
-    languages = [primary, *_ALSO_READ.get(primary, ()), "en"] if primary else None
+    languages = [_READ_AS.get(primary, primary), *_ALSO_READ.get(primary, ()), "en"] if primary else None
     try:
         moment = dateparser.parse(text, languages=unique(languages) if languages else None, settings=_DATEPARSER_SETTINGS)
     except (ValueError, OverflowError):  # a language dateparser does not know, or a wild date

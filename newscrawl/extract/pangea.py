@@ -358,11 +358,14 @@ class PangeaArticle:
         return processors.parse_visible_date(self._text(printed[0]), self.text_language) if printed else None
 
     def dateline(self) -> str | None:
+        """``span.dateline`` of the body, else a dateline in the language's house style that
+        opens the first paragraph (left in its text: the page shows it there)."""
         for root in self.body_roots:
             for span in root.iterfind(".//span[@class]"):
                 if "dateline" in _classes(span):
                     return processors.clean_dateline(span.xpath("string()"), self.text_language) or None
-        return None
+        first = next((block["text"] for block in self.body() if block["type"] == "p"), "")
+        return processors.dateline_in_text(first, self.text_language)
 
     # --- Content --------------------------------------------------------------------------
 

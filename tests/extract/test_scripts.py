@@ -14,7 +14,7 @@ from html import escape
 import pytest
 
 from newscrawl.extract.pangea import PangeaArticle
-from newscrawl.languages import script_of
+from newscrawl.languages import script_family
 from newscrawl.loaders import load_article
 from newscrawl.sites import Site
 
@@ -207,7 +207,7 @@ def item_of(sample: Sample) -> dict:
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.family)
 def test_every_field_in_every_script(sample: Sample):
-    assert script_of(sample.language) == sample.family
+    assert script_family(sample.language) == sample.family
     item = item_of(sample)
     texts = [clean for _, clean in sample.paragraphs] + ([sample.sources[0]] if sample.sources else [])
     assert {field: item[field] for field in ("language", "direction", "title", "authors", "section", "tags")} == {
