@@ -209,6 +209,8 @@ class FaultInjector:
         self._requests: dict[str, int] = defaultdict(int)
         enabled = [KINDS[name] for name in sorted(plan.kinds)]
         self._by_route = {route: tuple(k for k in enabled if route in k.routes) for route in _EVERY}
+        if "gzip_bomb" in plan.kinds:
+            gzip_zeros(plan.bomb_bytes)
 
     def respond(self, target: str, route_of: Callable[[str], str | None], serve: Callable[[str], Reply]) -> Reply:
         """``serve(target)``, faulty when the plan says so; also the control path."""
@@ -482,8 +484,12 @@ def _oversized(hit: Hit) -> tuple[Reply, str]:
 
 
 @lru_cache(maxsize=2)
+@lru_cache(maxsize=2)
 def gzip_zeros(size: int) -> bytes:
-    """A gzip member that inflates to ``size`` zero bytes (1 GiB: about 1 MB, made in ~2 s)."""
+    """A gzip member that inflates to ``size`` zero bytes (1 GiB: about 1 MB, made in ~2 s).
+
+    Made once per size: made per hit, on a loaded machine it took longer than the crawler's
+    download timeout, and the bomb was never served."""
     packer, chunk = zlib.compressobj(9, zlib.DEFLATED, 31), bytes(2**20)
     parts = [packer.compress(chunk[: min(len(chunk), size - done)]) for done in range(0, size, len(chunk))]
     return b"".join(parts) + packer.flush()
