@@ -31,7 +31,7 @@ import nh3
 import regex
 from dateparser.calendars.jalali import JalaliCalendar
 
-from newscrawl.languages import direction_of, script_family
+from newscrawl.languages import UNKNOWN_FAMILY, direction_of, script_family
 
 T = TypeVar("T")
 
@@ -53,7 +53,7 @@ class ScriptRules:
     # A line break of the page's source between two wide (Han, kana) characters is no space,
     # as browsers render it (CSS Text 3, segment breaks); elsewhere it is one.
     joins_wrapped_lines: bool = False
-    # What else ends a dateline besides dashes (Persian and Urdu editors type tatweel as a dash).
+    # What else ends a dateline besides dashes: a tatweel typed as one ("کابل ـ").
     dateline_dashes: str = ""
 
 
@@ -74,7 +74,6 @@ SCRIPT_RULES: dict[str, ScriptRules] = {
 
 # C0 control characters other than tab and line breaks, word joiner, BOM.
 _ALWAYS_INVISIBLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2060\ufeff"
-ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 # Letters of scripts in which ZWNJ/ZWJ are part of the spelling.
 _JOINING = (
     r"\p{Arabic}\p{Syriac}\p{Nko}\p{Mongolian}\p{Myanmar}\p{Khmer}\p{Sinhala}\p{Devanagari}\p{Bengali}"
@@ -89,7 +88,6 @@ _WIDE = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Bopomofo}\u3000-\u303f\uff01-\uff60"
 _WRAPPED_WIDE_LINE = regex.compile(rf"(?<=[{_WIDE}])[ \t\r]*\n[ \t\r\n]*(?=[{_WIDE}])")
 # Bidi controls: marks (LRM, RLM, ALM), embeddings and overrides (LRE RLE PDF LRO RLO),
 # isolates (LRI RLI FSI PDI).
-_BIDI_MARKS = "\u200e\u200f\u061c"
 _BIDI_CONTROL = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 _BIDI_OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c",
                  "\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
@@ -160,7 +158,8 @@ def strip_bidi_noise(text: str, language: str | None = None) -> str:
 
     - in text without a right-to-left letter, every one (they can only scramble the display);
     - at a line's start or end, a mark agreeing with the base direction (RLM or ALM in
-      right-to-left text, LRM in left-to-right text): it repeats the base direction;
+      right-to-left text, LRM in left-to-right text): it repeats the base direction (for a
+      language whose direction is unknown, none does);
     - an embedding, override or isolate that is not closed in its line, and a closer without
       an opener.
 
@@ -178,7 +177,8 @@ def strip_bidi_noise(text: str, language: str | None = None) -> str:
         return text
     if not _RTL_LETTER.search(text):
         return _BIDI_CONTROL.sub("", text)
-    agreeing = _AGREEING_MARKS[direction_of(language)]
+    # A language we cannot place has no known base direction: no mark agrees with it.
+    agreeing = _AGREEING_MARKS[direction_of(language)] if script_family(language) != UNKNOWN_FAMILY else ""
     return "\n".join(
         "<br>".join(_bidi_line(part, agreeing) for part in line.split("<br>")) for line in text.split("\n")
     )

@@ -277,3 +277,13 @@ def test_parse_visible_date_per_language(text, language, iso):
 )
 def test_parse_sources_per_language(text, language, sources):
     assert processors.parse_sources(text, language) == sources
+
+
+@pytest.mark.parametrize("language", ["fa", "ur", "bn", "my", "km", "zh-Hans", "ru", "en", "bo", "am", "hy", "ko"])
+def test_cleaning_again_without_a_language_keeps_what_was_kept(language):
+    """What the archive writer does to items' html: an unknown language takes nothing more away."""
+    samples = [f"{RLM}می{ZWNJ}خواهم {LRM}VOA{LRM}", f"{LRM}VOA گزارش<br>{RLM}سلام", f"র{ZWJ}্যাব",
+               f"ရန်ကုန်{ZWSP}မြို့", f"美{ZWSP}国\n务院", f"Ка{ZWJ}рта 👩{ZWJ}👧", "བོད་ཀྱི། ፡ ։"]
+    for raw in samples:
+        once = processors.clean_html(raw, language)
+        assert processors.clean_html(once) == once
