@@ -85,7 +85,7 @@ def load_article(
     for name, value in fields.items():
         loader.add_value(name, value)
     loader.add_value("site", site.key)
-    loader.add_value("language", site.language)
+    loader.replace_value("language", site.language)  # the registry's: pages can declare the wrong one
     loader.add_value("direction", direction_of(site.language))
     loader.add_value("fetched_at", fetched_at)
     loader.add_value("published_at", feed_published_at)

@@ -33,6 +33,8 @@ from dateparser.calendars.jalali import JalaliCalendar
 
 from newscrawl.languages import UNKNOWN_FAMILY, direction_of, script_family
 
+from newscrawl.sites import IMAGE_HOSTS
+
 T = TypeVar("T")
 
 
@@ -105,7 +107,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _TAG_SEPARATORS = re.compile(r"[,，、،፣၊]")
 _DASHES = "\u2013\u2014\u2015\u2212\uff0d\\-"
 _IMAGE_RENDITION = re.compile(
-    r"^(?:https?:)?//(?P<host>gdb\.voanews\.com)/(?P<uuid>[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})"
+    r"^(?:https?:)?//(?P<host>" + "|".join(map(re.escape, IMAGE_HOSTS)) + r")/(?P<uuid>[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})"
     r"(?:_[a-z]+\d*)*(?P<ext>\.[A-Za-z0-9]+)(?:[?#].*)?$"
 )
 _CLEANER = nh3.Cleaner(

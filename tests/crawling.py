@@ -51,9 +51,30 @@ def run_crawl(workdir: Path, *arguments: str, base_url: str | None = None, setti
         command += ["-s", f"{name}={value}"]
     command += list(arguments)
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
+    return _crawl_in(workdir, done)
+
+
+def run_site_crawls(workdir: Path, base_urls: dict[str, str], arguments: dict | None = None,
+                    settings: dict | None = None) -> dict[str, Crawl]:
+    """One ``voa`` crawl per site (key -> replay origin), all in one Scrapy process
+    (:mod:`tests.crawl_sites`); each site's feed, stats and data dir under ``workdir/<key>``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    plan = [
+        {"site": key, "base_url": url, "workdir": str(workdir / key), "arguments": arguments or {},
+         "settings": {"NEWSCRAWL_PROGRESS_INTERVAL": 1, **(settings or {})}}
+        for key, url in base_urls.items()
+    ]
+    (workdir / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    command = [sys.executable, "-m", "tests.crawl_sites", str(workdir / "plan.json")]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
+    return {key: _crawl_in(workdir / key, done) for key in base_urls}
+
+
+def _crawl_in(directory: Path, done: subprocess.CompletedProcess) -> Crawl:
+    stats = directory / "stats.json"
     return Crawl(
         returncode=done.returncode,
-        items=read_jsonl(feed),
+        items=read_jsonl(directory / "items.jsonl"),
         stats=json.loads(stats.read_text()) if stats.exists() else {},
         log=done.stderr,
     )

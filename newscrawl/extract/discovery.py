@@ -1,4 +1,5 @@
-"""Understanding the pages that lead to articles: RSS/Atom feeds, sitemaps, section listings.
+"""Understanding the pages that lead to articles: robots.txt, RSS/Atom feeds, sitemaps, section
+listings, home pages and feed directories (``/rssfeeds``).
 
 Bytes or HTML in, links out: no network, no reactor. The crawl policy (which links to follow)
 lives in the spider; this module only reads what a source says.
@@ -11,10 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import lxml.etree
 from parsel import Selector
-from scrapy.utils.sitemap import Sitemap
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from newscrawl.errors import NewscrawlError
 from newscrawl.processors import absolute_url
@@ -25,6 +27,7 @@ SITEMAP_INDEX = "sitemapindex"
 SITEMAP = "urlset"
 HTML = "html"
 LISTING = "listing"  # a section listing, home page or article page, as a source of links
+ROBOTS = "robots"
 
 _XML_PARSER = lxml.etree.XMLParser(
     recover=True, resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True
@@ -35,6 +38,7 @@ _STRICT_XML_PARSER = lxml.etree.XMLParser(
 _ROOT_TAG = re.compile(rb"<(?:[\w-]+:)?(rss|feed|urlset|sitemapindex|rdf:RDF|html)\b", re.I)
 _CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_FEED_PATH = re.compile(r"^/api/[\w$-]*$")  # Pangea's RSS feeds: /api/, /api/zmpqyeq_qm
 _PAGE_PARAM = re.compile(r"[?&]p=(\d{1,9})(?!\d)")  # longer numbers are no page (int() refuses 4,300 digits)
 
 
@@ -69,6 +73,33 @@ def source_kind(body: bytes) -> str:
     match = _ROOT_TAG.search(body[:4096])
     tag = match[1].decode().lower() if match else "html"
     return {"rss": FEED, "feed": FEED, "rdf:rdf": FEED}.get(tag, tag)
+
+
+def is_robots_txt(url: str) -> bool:
+    """
+    >>> is_robots_txt("https://www.svoboda.org/robots.txt"), is_robots_txt("https://www.svoboda.org/a/1.html")
+    (True, False)
+    """
+    return urlsplit(url).path == "/robots.txt"
+
+
+def robots_sitemaps(body: bytes, url: str) -> list[str]:
+    """The absolute URLs of a robots.txt's ``Sitemap:`` lines.
+
+    >>> robots_sitemaps(b"User-agent: *\\nDisallow: /s/\\nSitemap: /sitemap.xml\\nsitemap: https://x.org/n.xml", "https://x.org/robots.txt")
+    ['https://x.org/sitemap.xml', 'https://x.org/n.xml']
+    """
+    return _absolute_urls(url, list(sitemap_urls_from_robots(body)))
+
+
+def is_feed_url(url: str) -> bool:
+    """Whether a link is one of a Pangea site's RSS feeds (``/api/...``), as feed directories
+    and footers link them.
+
+    >>> is_feed_url("https://www.svoboda.org/api/zrqiteuuir"), is_feed_url("https://www.svoboda.org/api/x/y")
+    (True, False)
+    """
+    return bool(_FEED_PATH.match(urlsplit(url).path))
 
 
 def parse_date(text: str | None) -> datetime | None:
@@ -198,8 +229,9 @@ def sitemap_links(body: bytes) -> tuple[str, list[Link]]:
 
 
 def listing(selector: Selector, page_url: str) -> Listing:
-    """Links of a section listing or home page: articles (with their listed date), the
-    "load more" page, other sections and the feeds the page advertises."""
+    """Links of a section listing, home page or feed directory: articles (with their listed
+    date), the "load more" page, other sections (navigation) and feeds, advertised in the head
+    (``<link rel="alternate">``) or linked (``/api/...``)."""
     articles: dict[str, Link] = {}
     for anchor in selector.css("a[href]"):
         # Not anchor.attrib: it reads every attribute, and lxml raises on a control character
@@ -208,12 +240,12 @@ def listing(selector: Selector, page_url: str) -> Listing:
         if article_id(url) and url not in articles:
             articles[url] = Link(url, _listed_date(anchor))
     hrefs = _absolute_urls(page_url, selector.css("a::attr(href)").getall())
-    feeds = selector.css('link[rel=alternate][type*="xml"]::attr(href)').getall()
+    advertised = _absolute_urls(page_url, selector.css('link[rel=alternate][type*="xml"]::attr(href)').getall())
     return Listing(
         articles=list(articles.values()),
         next_page=_next_page(hrefs, page_url),
         sections=sorted({h.split("?")[0] for h in hrefs if "/z/" in h}),
-        feeds=_absolute_urls(page_url, feeds),
+        feeds=list(dict.fromkeys([*advertised, *filter(is_feed_url, hrefs)])),
     )
 
 

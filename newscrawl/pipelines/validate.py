@@ -21,6 +21,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newscrawl.sites import SITES
+
 logger = logging.getLogger(__name__)
 
 SCHEMA_FILE = files("newscrawl") / "schema" / "article.schema.json"
@@ -32,6 +34,7 @@ def load_schema() -> dict:
     """The item's JSON Schema, checked against the draft 2020-12 meta-schema, with its local
     ``$ref``s replaced by what they point to (validating each item then resolves nothing)."""
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema["properties"]["site"]["enum"] = list(SITES)  # the registry, not a copy of it, is the list
     Draft202012Validator.check_schema(schema)
     return inline_refs(schema, schema.get("$defs", {}))
 

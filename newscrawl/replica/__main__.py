@@ -11,6 +11,7 @@ import argparse
 import signal
 import threading
 
+from newscrawl.errors import ConfigurationError
 from newscrawl.replica import FaultPlan, ReplicaSite, serve
 from newscrawl.replica.faults import kinds_table
 
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=200, help="generated articles (default 200, at least 10)")
     parser.add_argument("--seed", type=int, default=1, help="the same seed gives the same site (default 1)")
     parser.add_argument("--seed-doc", action="append", default=[], metavar="PATH", help="an archived document to serve too")
-    parser.add_argument("--site", default="voachinese", help="site key from newscrawl.sites (default voachinese)")
+    parser.add_argument("--site", default="voachinese", help="a site of newscrawl.sites, by key or host (default voachinese)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--revise", default="", metavar="ID,...", help="articles served in a second revision")
@@ -36,7 +37,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--big-sitemap", action="store_true", help="sitemap children of up to 50,000 URLs")
     args = parser.parse_args(argv)
     revised = frozenset(ident.strip() for ident in args.revise.split(",") if ident.strip())
-    site = ReplicaSite(size=args.size, seed=args.seed, seed_documents=args.seed_doc, site=args.site, revised=revised)
+    try:
+        site = ReplicaSite(size=args.size, seed=args.seed, seed_documents=args.seed_doc, site=args.site, revised=revised)
+    except ConfigurationError as exc:
+        parser.error(str(exc))
     plan = FaultPlan.parse(
         args.faults, rate=args.fault_rate, seed=args.fault_seed, delay=args.fault_delay,
         oversize_bytes=args.fault_oversize_bytes, bomb_bytes=args.fault_bomb_bytes, big_sitemap=args.big_sitemap,

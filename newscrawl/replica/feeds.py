@@ -33,7 +33,7 @@ def rss(site: Site, title: str, entries: list[tuple[Entry, str]], built: datetim
 <title>{escape(title)}</title>
 <link>{site.origin}/</link>
 <description>{escape(SITE_NAME)}</description>
-<language>zh-cn</language>
+<language>{site.language.lower()}</language>
 <lastBuildDate>{rfc822(built)}</lastBuildDate>
 <image><url>{site.origin}/Content/responsive/VOA/zh-CN/img/logo.png</url><title>{escape(title)}</title><link>{site.origin}/</link></image>
 {items}
@@ -76,7 +76,7 @@ def sitemap(site: Site, entries: list[Entry]) -> bytes:
 def news_sitemap(site: Site, entries: list[Entry]) -> bytes:
     urls = "\n".join(
         f"""<url><loc>{site.url(e.path)}</loc><news:news><news:publication><news:name>{SITE_NAME}</news:name>\
-<news:language>zh-cn</news:language></news:publication><news:publication_date>{iso_z(e.published)}\
+<news:language>{site.language.lower()}</news:language></news:publication><news:publication_date>{iso_z(e.published)}\
 </news:publication_date><news:title>{escape(e.title)}</news:title></news:news></url>"""
         for e in entries
     )

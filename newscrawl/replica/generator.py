@@ -72,6 +72,7 @@ from random import Random
 from newscrawl.archive.document import ArchivedDocument
 from newscrawl.errors import ConfigurationError
 from newscrawl.replica import text
+from newscrawl.replica.languages import Chinese, Language, for_language
 from newscrawl.replica.model import Article, Block, Embed, Entry, Figure, Image, Inline, Media, Piece
 from newscrawl.sites import Site
 from newscrawl.urls import article_id, host_of
@@ -82,8 +83,6 @@ MIN_SIZE = 10
 UNAVAILABLE_K, SLOW_K, MISSING_IMAGE_K = 5, 6, 3
 PHANTOMS = {"not_found": (404, 3), "gone": (410, 4)}  # status, and the article they follow
 REPUBLISH_DELAY = timedelta(days=2)
-SECTION_NAMES = ("美国", "中国", "国际", "港澳台")
-BEIJING = timezone(timedelta(hours=8))
 
 PROFILES: tuple[frozenset[str], ...] = tuple(
     frozenset(names.split())
@@ -161,25 +160,29 @@ class Generator:
 
     # --- Entries and articles ------------------------------------------------------------------
 
+    @property
+    def language(self) -> Language:
+        return for_language(self.site.language)
+
     @lru_cache(maxsize=8192)
     def entry(self, k: int) -> Entry:
         variants = self.variants(k)
         published = self.published(k)
-        return _entry(Random(f"{self.seed}/{k}/entry"), self.id_of(k), published, variants,
-                      self.section_id(k))
+        return _entry(Random(f"{self.seed}/{k}/entry"), self.language, self.site.image_host, self.id_of(k),
+                      published, variants, self.section_id(k))
 
     @lru_cache(maxsize=4)
     def phantom(self, name: str) -> Entry:
         status, after = PHANTOMS[name]
         published = self.published(after) - timedelta(seconds=self.step // 3)
-        entry = _entry(Random(f"{self.seed}/{name}/entry"), self.phantom_id(name), published,
-                       PROFILES[0], self.section_id(after))
+        entry = _entry(Random(f"{self.seed}/{name}/entry"), self.language, self.site.image_host,
+                       self.phantom_id(name), published, PROFILES[0], self.section_id(after))
         return replace(entry, status=status)
 
     def article(self, k: int) -> Article:
         entry = self.entry(k)
-        return _article(Random(f"{self.seed}/{k}/body"), self.site.origin, entry, self.variants(k),
-                        self.section_name(entry), self.neighbours(k))
+        return _article(Random(f"{self.seed}/{k}/body"), self.language, self.site.origin, entry,
+                        self.variants(k), self.section_name(entry), self.neighbours(k))
 
     def neighbours(self, k: int, count: int = 4) -> list[Entry]:
         """Older articles that a page links to (promos and related blocks)."""
@@ -188,7 +191,8 @@ class Generator:
     @property
     def sections(self) -> dict[str, str]:
         """Section listing path -> section name."""
-        return {path: SECTION_NAMES[i % len(SECTION_NAMES)] for i, path in enumerate(self.site.sections)}
+        names = self.language.section_names
+        return {path: names[i % len(names)] for i, path in enumerate(self.site.sections)}
 
     def section_name(self, entry: Entry) -> str:
         return self.sections[entry.section_id]
@@ -202,32 +206,25 @@ class Generator:
         return [p.image for p in self.article(MISSING_IMAGE_K).body if isinstance(p, Figure)][-1]
 
 
-def chinese_day(moment: datetime) -> str:
-    """
-    >>> chinese_day(datetime(2025, 2, 18, 20, 0, tzinfo=timezone.utc))
-    '2025年2月19日'
-    """
-    local = moment.astimezone(BEIJING)
-    return f"{local.year}年{local.month}月{local.day}日"
-
-
 def _uuid(rng: Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128)))
 
 
-def _entry(rng: Random, ident: str, published: datetime, variants: frozenset[str], section_id: str) -> Entry:
-    title, words = text.headline(rng)
+def _entry(rng: Random, lang: Language, image_host: str, ident: str, published: datetime,
+           variants: frozenset[str], section_id: str) -> Entry:
+    title, words = lang.headline(rng)
     kinds = variants & set(KINDS)
     return Entry(
         article_id=ident,
         kind=min(kinds, default="article"),
         section_id=section_id,
         title=title,
-        summary="" if "no_summary" in variants else text.sentence(rng),
+        summary="" if "no_summary" in variants else lang.sentence(rng),
         slug=words if "dateless_slug" in variants else f"{words}-{published:%Y%m%d}",
         published=published,
         updated=_updated(published, variants),
-        cover=Image(_uuid(rng), "" if kinds & {"video", "audio"} else text.caption(rng, chinese_day(published))),
+        cover=Image(_uuid(rng), "" if kinds & {"video", "audio"} else lang.caption(rng, lang.printed_day(published)),
+                    image_host),
         old_slug="-".join(words.split("-")[1:]) + "-old" if "old_slug" in variants else None,
     )
 
@@ -240,20 +237,20 @@ def _updated(published: datetime, variants: frozenset[str]) -> datetime | None:
     return published + timedelta(hours=2, minutes=15) if "updated" in variants else published
 
 
-def _article(rng: Random, origin: str, entry: Entry, variants: frozenset[str], section: str,
+def _article(rng: Random, lang: Language, origin: str, entry: Entry, variants: frozenset[str], section: str,
              neighbours: list[Entry]) -> Article:
-    authors, author_type = _authors(rng, variants)
+    authors, author_type = _authors(rng, lang, variants)
     make_body = {"article": _story, "video": _clip, "audio": _clip, "gallery": _gallery, "live": _live}
-    body, media = make_body[entry.kind](rng, origin, entry, variants, neighbours)
+    body, media = make_body[entry.kind](rng, lang, origin, entry, variants, neighbours)
     if "revised" in variants:
-        body = _revise(body, Random(f"{entry.article_id}/revision"))
+        body = _revise(body, lang, Random(f"{entry.article_id}/revision"))
     return Article(
         entry=entry,
         section=section,
         authors=authors,
         author_type=author_type,
-        keywords=_keywords(rng, section, variants),
-        dateline=rng.choice(text.PLACES)[0] if "dateline" in variants else None,
+        keywords=_keywords(rng, lang, section, variants),
+        dateline=rng.choice(lang.places)[0] if "dateline" in variants else None,
         body=tuple(body),
         has_cover="cover" in variants or bool(media),  # a player's poster is the cover of its page
         media=tuple(media),
@@ -261,99 +258,96 @@ def _article(rng: Random, origin: str, entry: Entry, variants: frozenset[str], s
     )
 
 
-def _authors(rng: Random, variants: frozenset[str]) -> tuple[tuple[str, ...], str]:
+def _authors(rng: Random, lang: Language, variants: frozenset[str]) -> tuple[tuple[str, ...], str]:
     if "author_organization" in variants:
-        return (text.ORGANIZATION[0],), "Organization"
+        return (lang.organization[0],), "Organization"
     count = 2 if "author_list" in variants else 0 if "no_author" in variants else 1
-    return tuple(name for name, _ in rng.sample(text.AUTHORS, count)), "Person"
+    return tuple(name for name, _ in rng.sample(lang.authors, count)), "Person"
 
 
-def _keywords(rng: Random, section: str, variants: frozenset[str]) -> str:
-    words = [section, *rng.sample(text.TAGS, 3)]
+def _keywords(rng: Random, lang: Language, section: str, variants: frozenset[str]) -> str:
+    words = [section, *rng.sample(lang.tags, 3)]
     if "messy_keywords" in variants:
         return f" {words[0]},{words[1]} , {words[2]},{words[1]}, {words[3]} ,"
     return ", ".join(words)
 
 
-def _plain(rng: Random, sentences: tuple[int, int] = (2, 4)) -> Block:
-    return Block("p", (Inline(text.paragraph(rng, sentences)),))
+def _plain(rng: Random, lang: Language, sentences: tuple[int, int] = (2, 4)) -> Block:
+    return Block("p", (Inline(lang.paragraph(rng, sentences)),))
 
 
-def _heading(rng: Random, level: str) -> Block:
-    return Block(level, (Inline(text.headline(rng)[0].split(" ")[0]),))
+def _heading(rng: Random, lang: Language, level: str) -> Block:
+    return Block(level, (Inline(lang.headline(rng)[0].split(" ")[0]),))
 
 
-def _story(rng: Random, origin: str, entry: Entry, variants: frozenset[str], neighbours: list[Entry]):
+def _story(rng: Random, lang: Language, origin: str, entry: Entry, variants: frozenset[str], neighbours: list[Entry]):
     """The body of an ``article``: paragraphs, then each variant's pieces in fixed places."""
-    pieces: list[Piece] = [_plain(rng) for _ in range(rng.randint(4, 6))]
-    place, person = rng.choice(text.PLACES)[0], rng.choice(text.PEOPLE)
-    quote, firm = rng.choice(text.QUOTES), rng.choice(text.FIRMS)
+    pieces: list[Piece] = [_plain(rng, lang) for _ in range(rng.randint(4, 6))]
+    place, person = rng.choice(lang.places)[0], rng.choice(lang.people)
+    quote, firm = rng.choice(lang.quotes), rng.choice(lang.firms)
     if "inline_markup" in variants:
         target = neighbours[0]
-        pieces[0] = Block("p", (
-            Inline(f"{place}{rng.choice(text.DAYS)}，"), Inline(person[0], "strong"), Inline("在记者会上谈到"),
-            Inline(target.title, "a", origin + target.path), Inline("，并强调"), Inline(quote, "em"), Inline("。"),
-        ))
+        pieces[0] = Block("p", lang.briefing(rng, place, person, target.title, origin + target.path, quote))
     if "br" in variants:
-        pieces[1] = Block("p", (Inline(text.sentence(rng)), Inline("\n", "br"), Inline(text.sentence(rng))))
+        pieces[1] = Block("p", (Inline(lang.sentence(rng)), Inline("\n", "br"), Inline(lang.sentence(rng))))
     if "entities" in variants:
-        pieces[2] = Block("p", (Inline(f'{firm}发表声明说："{quote}"，{text.person(rng)}对此表示欢迎。'),))
+        pieces[2] = Block("p", (Inline(lang.statement(rng, firm, quote)),))
     if "blockquote" in variants:
-        pieces.insert(4, Block("blockquote", (Inline(f"“{quote}。”"),)))
+        pieces.insert(4, Block("blockquote", (Inline(lang.quoted(quote)),)))
     if "list" in variants:
         ordered = rng.random() < 0.5
-        pieces[3:3] = [Block("li", (Inline(_heading(rng, "li").text + "；"),), ordered) for _ in range(3)]
+        pieces[3:3] = [Block("li", (Inline(lang.list_item(_heading(rng, lang, "li").text)),), ordered) for _ in range(3)]
     if "h3" in variants:
-        pieces.insert(3, _heading(rng, "h3"))
+        pieces.insert(3, _heading(rng, lang, "h3"))
     if "h2" in variants:
-        pieces.insert(2, _heading(rng, "h2"))
+        pieces.insert(2, _heading(rng, lang, "h2"))
     if "widget_embed" in variants:
         pieces.insert(2, Embed("widget"))
     if "inline_figure" in variants:
-        pieces.insert(2, Figure(Image(_uuid(rng), text.caption(rng, chinese_day(entry.published)))))
+        pieces.insert(2, Figure(Image(_uuid(rng), lang.caption(rng, lang.printed_day(entry.published)), entry.cover.host)))
     if "promo_embed" in variants:
         pieces.insert(3, Embed("promo", neighbours[1].path, neighbours[1].title, neighbours[1].cover))
     if "media_embed" in variants:
-        poster = Image(_uuid(rng))
-        pieces.insert(1, Embed("player", _video_url(poster.uuid, entry.published), text.headline(rng)[0], poster))
+        poster = Image(_uuid(rng), "", entry.cover.host)
+        pieces.insert(1, Embed("player", _video_url(poster.uuid, entry.published), lang.headline(rng)[0], poster))
     if "uncaptioned_figure" in variants:
-        pieces.insert(len(pieces) - 1, Figure(Image(_uuid(rng))))
+        pieces.insert(len(pieces) - 1, Figure(Image(_uuid(rng), "", entry.cover.host)))
     if "attribution" in variants:
-        chosen = set(rng.sample(text.AGENCIES, rng.randint(1, 3)))
-        agencies = "、".join(a for a in text.AGENCIES if a in chosen)
-        pieces.append(Block("p", (Inline(f"(本文依据了{agencies}的报道)", "em"),)))
+        chosen = set(rng.sample(lang.agencies, rng.randint(1, 3)))
+        line = lang.attribution([a for a in lang.agencies if a in chosen])
+        if line:
+            pieces.append(Block("p", (Inline(line, "em"),)))
     return pieces, []
 
 
-def _clip(rng: Random, origin: str, entry: Entry, variants: frozenset[str], neighbours: list[Entry]):
+def _clip(rng: Random, lang: Language, origin: str, entry: Entry, variants: frozenset[str], neighbours: list[Entry]):
     """A video or audio page: one or two short paragraphs under the player."""
-    pieces = [_plain(rng, (1, 2)) for _ in range(rng.randint(1, 2))]
+    pieces = [_plain(rng, lang, (1, 2)) for _ in range(rng.randint(1, 2))]
     media_uuid = _uuid(rng)
     if entry.kind == "video":
         return pieces, [Media(_video_url(media_uuid, entry.published), "video")]
     return pieces, [Media(_audio_url(media_uuid, entry.published), "audio")]
 
 
-def _gallery(rng: Random, origin: str, entry: Entry, variants: frozenset[str], neighbours: list[Entry]):
-    day = chinese_day(entry.published)
-    figures = [Figure(Image(_uuid(rng), text.caption(rng, day))) for _ in range(rng.randint(4, 6))]
-    return [_plain(rng, (1, 2)), *figures], []
+def _gallery(rng: Random, lang: Language, origin: str, entry: Entry, variants: frozenset[str], neighbours: list[Entry]):
+    day = lang.printed_day(entry.published)
+    figures = [Figure(Image(_uuid(rng), lang.caption(rng, day), entry.cover.host)) for _ in range(rng.randint(4, 6))]
+    return [_plain(rng, lang, (1, 2)), *figures], []
 
 
-def _live(rng: Random, origin: str, entry: Entry, variants: frozenset[str], neighbours: list[Entry]):
+def _live(rng: Random, lang: Language, origin: str, entry: Entry, variants: frozenset[str], neighbours: list[Entry]):
     """A live blog: updates newest first, each a timestamped h3 and one or two paragraphs."""
     pieces: list[Piece] = []
     for minutes in (90, 45, 0):
-        local = (entry.published + timedelta(minutes=minutes)).astimezone(BEIJING)
-        stamp = f"更新 {local.month}月{local.day}日 {local:%H:%M}"
-        pieces.append(Block("h3", (Inline(f"{stamp} {_heading(rng, 'h3').text}"),)))
-        pieces += [_plain(rng, (1, 3)) for _ in range(rng.randint(1, 2))]
+        stamp = lang.live_stamp(entry.published + timedelta(minutes=minutes))
+        pieces.append(Block("h3", (Inline(f"{stamp} {_heading(rng, lang, 'h3').text}"),)))
+        pieces += [_plain(rng, lang, (1, 3)) for _ in range(rng.randint(1, 2))]
     return pieces, []
 
 
-def _revise(body: list[Piece], rng: Random) -> list[Piece]:
+def _revise(body: list[Piece], lang: Language, rng: Random) -> list[Piece]:
     """The second revision: one more paragraph."""
-    return _appended(body, Block("p", (Inline("更新：" + text.paragraph(rng, (1, 2))),)))
+    return _appended(body, Block("p", (Inline(lang.revision(lang.paragraph(rng, (1, 2)))),)))
 
 
 def _appended(body: Sequence[Piece], extra: Block) -> list[Piece]:
@@ -363,7 +357,7 @@ def _appended(body: Sequence[Piece], extra: Block) -> list[Piece]:
     return [*body[:at], extra, *body[at:]]
 
 
-def republish(original: Article, ident: str) -> Article:
+def republish(original: Article, ident: str, lang: Language = Chinese()) -> Article:
     """The ``republished`` variant: ``original`` published again under id ``ident`` two days
     later, with a new slug and title, its body followed by an editor's note."""
     entry = original.entry
@@ -371,13 +365,13 @@ def republish(original: Article, ident: str) -> Article:
     copy = replace(
         entry,
         article_id=ident,
-        title=f"{entry.title}（重发）",
+        title=lang.republished_title(entry.title),
         slug=f"{entry.slug.removesuffix(f'-{entry.published:%Y%m%d}')}-again-{published:%Y%m%d}",
         published=published,
         updated=published if entry.updated else None,
         old_slug=None,
     )
-    note = Block("p", (Inline(f"编者按：本文首发于{chinese_day(entry.published)}。"),))
+    note = Block("p", (Inline(lang.editor_note(lang.printed_day(entry.published))),))
     return replace(original, entry=copy, body=tuple(_appended(original.body, note)),
                    variants=original.variants - {"old_slug"} | {"republished"})
 
@@ -403,7 +397,7 @@ def _seed_article(document: ArchivedDocument, site: Site, seed: int) -> Article:
     rng = Random(f"{seed}/{ident}/seed")
     cover_uuid = _UUID.search(document.cover_url or "")
     section_id = site.sections[2 % len(site.sections)]
-    section = SECTION_NAMES[2 % len(SECTION_NAMES)]
+    section = Chinese.section_names[2 % len(Chinese.section_names)]
     entry = Entry(
         article_id=ident,
         kind="article",

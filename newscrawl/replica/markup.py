@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, timezone
 from html import escape
 from urllib.parse import quote
 
-from newscrawl.languages import direction_of
 from newscrawl.replica import text
 from newscrawl.replica.model import Article, Block, Embed, Entry, Figure, Image, Inline, Piece
 from newscrawl.sites import Site
@@ -44,7 +43,7 @@ def page(site: Site, title: str, body: str, *, head: str = "", body_class: str =
          sections: dict[str, str], breaking: Entry | None = None, tail: str = "") -> str:
     """A whole HTML page: head, header navigation, breaking-news banner, content, footer."""
     return f"""<!DOCTYPE html>
-<html lang="{site.language}" dir="{direction_of(site.language)}" class="no-js">
+<html lang="{site.language}" dir="{site.direction}" class="no-js">
 <head>
 <meta charset="utf-8" />
 <title>{escape(title)} </title>
@@ -56,7 +55,7 @@ def page(site: Site, title: str, body: str, *, head: str = "", body_class: str =
 <script type="text/javascript">document.documentElement.className = "js"; var appBaseUrl = "/";</script>
 </head>
 <body class=" nav-no-loaded cc_theme {body_class} print-lay-article js-category-to-nav nojs-images ">
-<div dir="{direction_of(site.language)}">
+<div dir="{site.direction}">
 <div id="page">
 {_header(sections)}
 {_breaking(breaking)}

@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from newscrawl.languages import direction_of
 from newscrawl.sites import IMAGE_HOST
 
-IMAGE_ORIGIN = f"https://{IMAGE_HOST}"
 _ATTRIBUTION = re.compile(r"本文依据了(?P<agencies>.+?)的报道")
 
 
@@ -62,13 +61,14 @@ class Block:
 class Image:
     uuid: str
     caption: str = ""
+    host: str = IMAGE_HOST  # the site's image host (VOA's or RFE/RL's)
 
     @property
     def url(self) -> str:
-        return f"{IMAGE_ORIGIN}/{self.uuid}.jpg"
+        return f"https://{self.host}/{self.uuid}.jpg"
 
     def rendition(self, params: str) -> str:
-        return f"{IMAGE_ORIGIN}/{self.uuid}_{params}.jpg"
+        return f"https://{self.host}/{self.uuid}_{params}.jpg"
 
 
 @dataclass(frozen=True)

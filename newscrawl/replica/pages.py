@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from newscrawl.replica.generator import chinese_day
+from newscrawl.replica.languages import for_language
 from newscrawl.replica.markup import SITE_NAME, attr, author_path, entry_path, media_block, page
 from newscrawl.replica.model import Entry
 from newscrawl.replica.text import AUTHORS
@@ -16,11 +16,12 @@ TRACKING = "?utm_source=nthlink&utm_medium=proxy&utm_campaign=persagg&utm_conten
 PROGRAMMES = {"5338": "使用条款与隐私", "7800": "焦点对话"}
 
 
-def _teasers(entries: list[Entry], *, tracked_every: int = 0) -> str:
+def _teasers(site: Site, entries: list[Entry], *, tracked_every: int = 0) -> str:
+    printed_day = for_language(site.language).printed_day
     items = []
     for i, entry in enumerate(entries):
         href = entry.path + (TRACKING if tracked_every and i % tracked_every == 1 else "")
-        items.append(media_block(entry, href, size=3, date=chinese_day(entry.published)))
+        items.append(media_block(entry, href, size=3, date=printed_day(entry.published)))
     return '<div class="media-block-wrap">\n<div class="row">\n<ul>\n' + "\n".join(items) + "\n</ul>\n</div>\n</div>"
 
 
@@ -33,7 +34,7 @@ def home(site: Site, sections: dict[str, str], latest: list[Entry], old_slugged:
     programme, title = next(iter(PROGRAMMES.items()))
     body = f"""<div class="container">
 <h1 class="section-head">{SITE_NAME}</h1>
-{_teasers(latest, tracked_every=3)}
+{_teasers(site, latest, tracked_every=3)}
 <div class="media-block-wrap"><h2 class="section-head">AMP</h2><ul>
 {amp}
 </ul></div>
@@ -64,7 +65,7 @@ def listing(site: Site, sections: dict[str, str], section_id: str, entries: list
     )
     body = f"""<div class="container">
 <h1 class="section-head pg-title">{escape(sections[section_id])}</h1>
-{_teasers(entries)}
+{_teasers(site, entries)}
 {load_more}
 </div>"""
     title = f"{sections[section_id]} - {SITE_NAME}"
@@ -76,12 +77,12 @@ def _canonical(site: Site, path: str, number: int) -> str:
 
 
 def author(site: Site, sections: dict[str, str], name: str, entries: list[Entry]) -> str:
-    body = f'<div class="container">\n<h1 class="pg-title">{escape(name)}</h1>\n{_teasers(entries)}\n</div>'
+    body = f'<div class="container">\n<h1 class="pg-title">{escape(name)}</h1>\n{_teasers(site, entries)}\n</div>'
     return page(site, f"{name} - {SITE_NAME}", body, sections=sections, body_class="pg-author")
 
 
 def programme(site: Site, sections: dict[str, str], title: str, entries: list[Entry]) -> str:
-    body = f'<div class="container">\n<h1 class="pg-title">{escape(title)}</h1>\n{_teasers(entries)}\n</div>'
+    body = f'<div class="container">\n<h1 class="pg-title">{escape(title)}</h1>\n{_teasers(site, entries)}\n</div>'
     return page(site, f"{title} - {SITE_NAME}", body, sections=sections, body_class="pg-programme")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -235,6 +236,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
     replica: Replica
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionResetError):
+            return  # a crawler closing its idle keep-alive connections at the end: nothing wrong
+        super().handle_error(request, client_address)
 
 
 @dataclass

@@ -8,6 +8,7 @@ kept, and only once a listing, feed or sitemap needs it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -16,7 +17,20 @@ from newscrawl.errors import ConfigurationError
 from newscrawl.replica.faults import FaultPlan
 from newscrawl.replica.generator import PHANTOMS, SLOW_K, UNAVAILABLE_K, Generator, republish
 from newscrawl.replica.model import Article, Entry
-from newscrawl.sites import get_site
+from newscrawl.sites import Site, get_site
+
+# What a replica serves of a site whose registry entry lists no sources (the crawler finds them).
+REPLICA_FEEDS = ("/api/", "/api/zrqiteuuir", "/api/zmpqyeq_qm", "/api/z-ymqeviy")
+REPLICA_SECTIONS = ("/z/1001", "/z/1002", "/z/1003")
+REPLICA_SITEMAPS = ("/sitemap.xml",)
+
+
+def with_sources(site: Site) -> Site:
+    """The site as the replica serves it: its listed feeds, sections and sitemap, else the
+    replica's own. The crawl of a site without listed ones starts from the registry entry and
+    has to discover these."""
+    return replace(site, feeds=site.feeds or REPLICA_FEEDS, sections=site.sections or REPLICA_SECTIONS,
+                   sitemaps=site.sitemaps or REPLICA_SITEMAPS)
 
 
 class ReplicaSite:
@@ -30,7 +44,7 @@ class ReplicaSite:
         republished: Iterable[str] = (),
         faults: FaultPlan | None = None,
     ):
-        self.site = get_site(site)
+        self.site = with_sources(get_site(site))
         self.faults = faults  # what serve() injects, unless told otherwise
         self.generator = Generator(self.site, seed, size, frozenset(map(str, revised)))
         self._phantoms = {self.generator.phantom_id(name): name for name in PHANTOMS}
@@ -43,7 +57,7 @@ class ReplicaSite:
         # Republished copies, like seed documents, are articles with ids of their own.
         self._republished = {self.generator.republished_id(i): str(ident) for i, ident in enumerate(republished)}
         for copy, original in self._republished.items():
-            self._seeds[copy] = republish(self.article(original), copy)
+            self._seeds[copy] = republish(self.article(original), copy, self.generator.language)
         self.sections = self.generator.sections
 
     # --- The public record ---------------------------------------------------------------------

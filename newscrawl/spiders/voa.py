@@ -1,8 +1,15 @@
 """The ``voa`` spider: finds every article of a Pangea site through its feeds, sitemaps and
 section listings (or the given start URLs) and turns each article page into one item.
 
+A site's registry entry may list feeds, sitemaps and sections; without them (or with
+``-a discovery_only=true``) the crawl starts where the site tells its own sources: robots.txt
+(its ``Sitemap:`` lines), the home page (navigation to sections, feeds in the head) and the
+feed directory ``/rssfeeds``. Either way every listing's sections and feeds are followed.
+
     scrapy crawl voa                                   # voachinese.com from its registry entry
     scrapy crawl voa -a site=voanews                   # a sibling site, same code
+    scrapy crawl voa -a site=svoboda.org               # a site by key or any of its hosts
+    scrapy crawl voa -a site=voanews -a discovery_only=true  # ignore the entry's listed sources
     scrapy crawl voa -a start_urls=URL,URL             # any mix of articles, listings, feeds, sitemaps
     scrapy crawl voa -a base_url=http://127.0.0.1:8000 # replay against a copy of the site
     scrapy crawl voa -a since=2025-02-01 -a until=2025-02-28
@@ -51,6 +58,7 @@ class VoaSpider(scrapy.Spider):
         base_url: str = "",
         since: str = "",
         until: str = "",
+        discovery_only: str = "",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -58,7 +66,7 @@ class VoaSpider(scrapy.Spider):
         self.base_url = base_url
         self.window = DateWindow.parse(since, until)
         given = [u.strip() for u in start_urls.split(",") if u.strip()]
-        self.start_urls = given or self.site.start_urls()
+        self.start_urls = given or self.site.start_urls(discovery_only=parse_flag("discovery_only", discovery_only))
         # Related links on article pages widen a whole-site crawl; a crawl of given URLs or of
         # a date window stays with what its sources list.
         self.whole_site = not given and not self.window.bounded
@@ -89,14 +97,16 @@ class VoaSpider(scrapy.Spider):
         body = self._body(response)
         if body is None:
             return
-        kind = discovery.source_kind(body)
+        kind = discovery.ROBOTS if discovery.is_robots_txt(response.url) else discovery.source_kind(body)
         self.crawler.stats.inc_value(f"newscrawl/sources/{kind}")
-        if kind != discovery.HTML and (damage := discovery.xml_damage(body)):
+        if kind not in (discovery.HTML, discovery.ROBOTS) and (damage := discovery.xml_damage(body)):
             self.crawler.stats.inc_value("newscrawl/sources/damaged")
             logger.warning("Damaged %(kind)s %(url)s, read as far as it goes: %(damage)s",
                            {"kind": kind, "url": response.url, "damage": damage})
         try:
-            if kind == discovery.FEED:
+            if kind == discovery.ROBOTS:
+                yield from self.parse_robots(response, body)
+            elif kind == discovery.FEED:
                 yield from self.parse_feed(response, body)
             elif kind in (discovery.SITEMAP_INDEX, discovery.SITEMAP):
                 yield from self.parse_sitemap(body)
@@ -104,6 +114,14 @@ class VoaSpider(scrapy.Spider):
                 yield from self.parse_html(response)
         except SourceError as exc:
             self.count_failure("source", f"unreadable_{kind}", response.url, str(exc))
+
+    def parse_robots(self, response: Response, body: bytes) -> Iterator[scrapy.Request]:
+        sitemaps = [url for url in discovery.robots_sitemaps(body, response.url) if self.is_on_site(url)]
+        if not sitemaps:
+            self.crawler.stats.inc_value("newscrawl/sources/robots_without_sitemap")
+            logger.warning("robots.txt %(url)s names no sitemap of the site", {"url": response.url})
+        for url in sitemaps:
+            yield scrapy.Request(url, callback=self.parse, errback=self.source_failed)
 
     def parse_feed(self, response: Response, body: bytes) -> Iterator[scrapy.Request]:
         links = discovery.feed_links(body)
@@ -252,6 +270,19 @@ class VoaSpider(scrapy.Spider):
         except (OSError, EOFError, _DecompressionMaxSizeExceeded) as exc:
             self.count_failure("source", "bad_gzip", response.url, repr(exc))
             return None
+
+
+def parse_flag(name: str, value: str) -> bool:
+    """A yes/no spider argument: "", "false", "no", "0" or "true", "yes", "1".
+
+    >>> parse_flag("discovery_only", "true"), parse_flag("discovery_only", "")
+    (True, False)
+    """
+    flags = {"": False, "false": False, "no": False, "0": False, "true": True, "yes": True, "1": True}
+    try:
+        return flags[value.strip().lower()]
+    except KeyError:
+        raise ConfigurationError(f"-a {name}= takes true or false, got {value!r}") from None
 
 
 def read_page(response: Response, language: str | None = None) -> PangeaArticle:

@@ -82,3 +82,51 @@ def test_unreadable_sources_are_source_errors(body):
 )
 def test_dates_past_the_range_of_datetime_are_none(text):
     assert discovery.parse_date(text) is None
+
+
+# --- A site telling its own sources: robots.txt, home page, feed directory ---------------------
+
+
+@pytest.fixture(scope="module")
+def svoboda_replica():
+    """The pages of a site whose registry entry lists no feeds, sections or sitemaps."""
+    from newscrawl.replica import ReplicaSite
+    from newscrawl.replica.server import Replica
+
+    site = ReplicaSite(size=10, seed=2, site="svoboda")
+    return site.site, Replica(site)
+
+
+def page(replica, path: str) -> HtmlResponse:
+    return HtmlResponse(replica[0].url(path), body=replica[1].serve(path).body)
+
+
+def test_robots_txt_names_the_sitemaps(svoboda_replica):
+    site, replica = svoboda_replica
+    body = replica.serve("/robots.txt").body
+    assert discovery.is_robots_txt(site.url("/robots.txt"))
+    assert discovery.robots_sitemaps(body, site.url("/robots.txt")) == [site.url("/sitemap.xml")]
+
+
+def test_the_home_page_leads_to_every_section_and_its_advertised_feeds(svoboda_replica):
+    site, replica = svoboda_replica
+    found = discovery.listing(page(svoboda_replica, "/").selector, site.url("/"))
+    assert found.sections == [site.url(path) for path in site.sections]
+    assert set(found.feeds) == {site.url(path) for path in site.feeds}
+    assert found.articles
+
+
+def test_the_feed_directory_lists_every_feed(svoboda_replica):
+    site, replica = svoboda_replica
+    found = discovery.listing(page(svoboda_replica, "/rssfeeds").selector, site.url("/rssfeeds"))
+    assert set(found.feeds) == {site.url(path) for path in site.feeds}
+
+
+@pytest.mark.parametrize(
+    ("url", "is_feed"),
+    [("https://www.svoboda.org/api/", True), ("https://www.svoboda.org/api/zrqiteuuir", True),
+     ("https://www.svoboda.org/api/z$_mye_i_m", True), ("https://www.svoboda.org/a/1.html", False),
+     ("https://www.svoboda.org/api/x/y.html", False)],
+)
+def test_pangea_feed_links_are_told_by_their_path(url, is_feed):
+    assert discovery.is_feed_url(url) is is_feed
