@@ -17,6 +17,7 @@ class ArticleItem(scrapy.Item):
     article_id = scrapy.Field()  # the numeric Pangea id, as a string
     site = scrapy.Field()  # site key from newscrawl.sites, e.g. "voachinese"
     language = scrapy.Field()  # as the page declares it, e.g. "zh-Hans"
+    direction = scrapy.Field()  # "ltr" or "rtl": the writing direction of the site's language
     kind = scrapy.Field()  # one of ARTICLE_KINDS
     title = scrapy.Field()
     summary = scrapy.Field()  # "" when the page has none

@@ -18,6 +18,7 @@ from scrapy.loader import ItemLoader
 from newscrawl.errors import ExtractionError
 from newscrawl.extract.pangea import PangeaArticle
 from newscrawl.items import ArticleItem
+from newscrawl.languages import direction_of
 from newscrawl.processors import clean_text, content_hash, split_tags, to_utc_iso, unique
 from newscrawl.sites import Site
 from newscrawl.urls import canonical_url
@@ -42,12 +43,17 @@ REQUIRED = {"article_id": "no article id", "title": "no title", "published_at": 
 MEDIA_KINDS = frozenset({"video", "audio", "gallery"})
 
 
-def _text_or_none(value: str | None) -> str | None:
-    return clean_text(value) or None
+def _text_or_none(value: str | None, loader_context: dict) -> str | None:
+    return clean_text(value, loader_context.get("language")) or None
+
+
+def _tags(value: str | None, loader_context: dict) -> list[str]:
+    return split_tags(value, loader_context.get("language"))
 
 
 class ArticleLoader(ItemLoader):
-    """Values are cleaned on the way in; the first usable one wins unless a field is a list."""
+    """Values are cleaned on the way in, by the rules of the ``language`` given in the loader's
+    context (the site's); the first usable one wins unless a field is a list."""
 
     default_item_class = ArticleItem
     default_output_processor = TakeFirst()
@@ -56,7 +62,7 @@ class ArticleLoader(ItemLoader):
     title_in = summary_in = section_in = dateline_in = language_in = MapCompose(_text_or_none)
     authors_in = sources_in = MapCompose(_text_or_none)
     authors_out = sources_out = tags_out = Compose(unique)
-    tags_in = MapCompose(split_tags)
+    tags_in = MapCompose(_tags)
     published_at_in = updated_at_in = fetched_at_in = MapCompose(to_utc_iso)
     body_out = images_out = media_out = Identity()
 
@@ -66,7 +72,7 @@ def load_article(
 ) -> ArticleItem:
     """The item for an article page, or :class:`ExtractionError` saying why there is none.
 
-    ``published_at`` is the page's own date (JSON-LD, then ``<time datetime>``), else the
+    ``direction`` is the site's language's. ``published_at`` is the page's own date (JSON-LD, then ``<time datetime>``), else the
     feed's, else the printed one. Video, audio, gallery and live pages need no text.
     """
     try:
@@ -75,11 +81,12 @@ def load_article(
         fields = page.fields()
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, lxml.etree.LxmlError) as exc:
         raise ExtractionError(f"unreadable page: {exc!r}") from exc
-    loader = ArticleLoader()
+    loader = ArticleLoader(language=site.language)
     for name, value in fields.items():
         loader.add_value(name, value)
     loader.add_value("site", site.key)
     loader.replace_value("language", site.language)  # the registry's: pages can declare the wrong one
+    loader.add_value("direction", direction_of(site.language))
     loader.add_value("fetched_at", fetched_at)
     loader.add_value("published_at", feed_published_at)
     if not loader.get_output_value("published_at"):

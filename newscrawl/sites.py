@@ -15,51 +15,18 @@ entry whose host or language no such source confirmed; ``note`` says what is unc
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urlsplit
 
 from newscrawl.errors import ConfigurationError
+from newscrawl.languages import direction_of, script_of
 
 IMAGE_HOST = "gdb.voanews.com"  # VOA's image host
 RFERL_IMAGES = "gdb.rferl.org"  # RFE/RL's
 IMAGE_HOSTS = (IMAGE_HOST, RFERL_IMAGES)  # where Pangea pages' own pictures live
 DISCOVERY_ROOTS = ("/robots.txt", "/", "/rssfeeds")  # where a site tells its own sources
-
-# ISO 15924 script of each language as its Pangea site writes it, where the tag names none.
-LANGUAGE_SCRIPTS: dict[str, str] = {
-    **dict.fromkeys(
-        "en es fr pt id vi ha sw so om ht rw ln nd sn bm sq bs hr ro az tr uz tk ku crh".split(), "Latn"
-    ),
-    **dict.fromkeys("ru uk be kk ky tg tt ba mk sr ce".split(), "Cyrl"),
-    **dict.fromkeys("fa prs ps ur ar ckb ug".split(), "Arab"),
-    "zh": "Hani", "bo": "Tibt", "my": "Mymr", "km": "Khmr", "ka": "Geor", "hy": "Armn",
-    "am": "Ethi", "ti": "Ethi", "ko": "Kore", "th": "Thai", "lo": "Laoo", "bn": "Beng", "el": "Grek",
-}
-RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Syrc", "Thaa"})
-_SCRIPT_SUBTAG = re.compile(r"^[A-Za-z]{4}$")
-
-
-def script_of(language: str) -> str:
-    """The ISO 15924 script of a BCP 47 tag: its script subtag, else the language's usual one.
-
-    >>> script_of("zh-Hant"), script_of("sr-Latn"), script_of("ps"), script_of("xx")
-    ('Hant', 'Latn', 'Arab', 'Zyyy')
-    """
-    primary, *subtags = language.split("-")
-    explicit = next((tag.title() for tag in subtags if _SCRIPT_SUBTAG.match(tag)), None)
-    return explicit or LANGUAGE_SCRIPTS.get(primary.lower(), "Zyyy")
-
-
-def direction_of(language: str) -> str:
-    """
-    >>> direction_of("fa"), direction_of("ur"), direction_of("ru")
-    ('rtl', 'rtl', 'ltr')
-    """
-    return "rtl" if script_of(language) in RTL_SCRIPTS else "ltr"
-
 
 @dataclass(frozen=True)
 class Site:

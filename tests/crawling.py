@@ -13,7 +13,7 @@ SEED_DOCUMENT = REPO / "tests" / "fixtures" / "seed" / "000_643a62e685c401ee.txt
 CRAWL_TIMEOUT = 600
 # The item fields the replica's truth states, compared field by field in end-to-end tests.
 COMPARED_FIELDS = (
-    "url", "article_id", "site", "language", "kind", "title", "summary", "authors", "section", "tags",
+    "url", "article_id", "site", "language", "direction", "kind", "title", "summary", "authors", "section", "tags",
     "published_at", "updated_at", "dateline", "body", "body_text", "sources", "images", "media",
 )
 

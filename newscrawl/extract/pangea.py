@@ -11,7 +11,8 @@ Where a field comes from, first found wins (see each method for details)::
     authors       JSON-LD author (object or list, Person or Organization), bylines, meta Author
     published_at  JSON-LD datePublished, time[pubdate][datetime]; the loader then tries the
                   feed's pubDate and the printed date (visible_published_at)
-    body          #article-content .wsw (every one, for live blogs), else div.intro (media pages)
+    body          #article-content .wsw (every one, for live blogs), else an older template's
+                  body (LEGACY_BODIES), else div.intro (media pages)
 
 The kind of page (``kind()``) is told by these signals, in this order:
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from html import escape
 from typing import Any
@@ -75,6 +76,13 @@ _BLOCK_START = re.compile(r"<(?=(?:p|div|li|h[1-6]|tr|dt|dd)\b)", re.I)  # a lin
 # Characters XML cannot hold (form feed is HTML white space: it becomes a space).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 _AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".wav")
+# Where pages of templates older than #article-content hold their body, first found wins:
+# div.wysiwyg (the editor's container, before .wsw), div.article__text, and the zoomable
+# article text of the oldest pages. Reasoned from the template's class names; no live page of
+# each was seen (the replica serves the first two, see newscrawl/replica/markup.py).
+LEGACY_BODIES = ("div.wysiwyg", "div.article__text", "div.articleContent div.zoomMe", "div.zoomMe")
+# A blank line of old pages: two or more <br> with only white space between them.
+_BR_PAIR = re.compile(r"(?:<br\s*/?>(?:\s|&nbsp;|&#160;)*){2,}", re.I)
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
 
@@ -91,10 +99,6 @@ def _is_junk(element: lxml.html.HtmlElement) -> bool:
     return element.tag in _JUNK_TAGS or any(c.startswith(_JUNK_CLASSES) for c in _classes(element))
 
 
-def _text_of(element: lxml.html.HtmlElement | None) -> str:
-    return processors.clean_text(element.xpath("string()")) if element is not None else ""
-
-
 def _string(value: Any) -> str:
     """The text of a JSON-LD value that should be a string (first item of a list)."""
     if isinstance(value, list):
@@ -103,7 +107,9 @@ def _string(value: Any) -> str:
 
 
 class PangeaArticle:
-    """A fetched Pangea page. ``url`` is the real URL it was fetched from."""
+    """A fetched Pangea page. ``url`` is the real URL it was fetched from; ``language`` the
+    site's language (the registry's), which decides how text is cleaned (see
+    :mod:`newscrawl.processors`), else the language the page declares."""
 
     _META = XPath("//meta[@content]")
     _JSON_LD = XPath("//script[@type='application/ld+json']")
@@ -118,6 +124,7 @@ class PangeaArticle:
     )
     _WSW = XPath(".//div[contains(concat(' ', normalize-space(@class), ' '), ' wsw ')]")
     _INTRO = _css("div.intro")
+    _LEGACY_BODY = tuple(_css(selector) for selector in LEGACY_BODIES)
     _COVER = _css("div.cover-media")
     _FIGURE = XPath(".//figure[not(ancestor::*[contains(@class, 'c-mmp')])]")
     _CAPTION = _css("figcaption .caption")
@@ -130,9 +137,10 @@ class PangeaArticle:
     _GALLERY_FIGURES = _css("div.gallery figure")
     _LIVEBLOG = _css("div.liveblog")
 
-    def __init__(self, html: str | bytes, url: str):
+    def __init__(self, html: str | bytes, url: str, language: str | None = None):
         self.url = url
         self.root = self._parse(html)
+        self.site_language = language
 
     @staticmethod
     def _parse(html: str | bytes) -> lxml.html.HtmlElement:
@@ -147,6 +155,11 @@ class PangeaArticle:
         return root if root is not None else lxml.html.fromstring("<html></html>")
 
     # --- Shared, computed once --------------------------------------------------------------
+
+    @cached_property
+    def text_language(self) -> str | None:
+        """The language whose script rules clean the page's text: the site's, else the page's."""
+        return self.site_language or self.language()
 
     @cached_property
     def meta(self) -> dict[str, str]:
@@ -201,9 +214,14 @@ class PangeaArticle:
     @cached_property
     def body_roots(self) -> list[lxml.html.HtmlElement]:
         """Where the body's blocks are: every ``.wsw`` of the content (one per live-blog post),
-        else the ``div.intro`` of a media page."""
-        roots = (self._WSW(self.content) if self.content is not None else []) or self._INTRO(self.root)[:1]
+        else the body of an older template (:data:`LEGACY_BODIES`), else the ``div.intro`` of a
+        media page."""
+        roots = (self._WSW(self.content) if self.content is not None else []) or self._legacy_body()
+        roots = roots or self._INTRO(self.root)[:1]
         return [r for r in roots if not any(a in roots for a in r.iterancestors())]
+
+    def _legacy_body(self) -> list[lxml.html.HtmlElement]:
+        return next((found[:1] for found in (select(self.root) for select in self._LEGACY_BODY) if found), [])
 
     @cached_property
     def cover(self) -> lxml.html.HtmlElement | None:
@@ -213,11 +231,12 @@ class PangeaArticle:
     # --- What the page is -----------------------------------------------------------------
 
     def is_article(self) -> bool:
-        """An /a/ page with article markup (JSON-LD article, h1.pg-title or #article-content):
-        not a listing, author, home or programme page, nor a bot-challenge or script-only shell."""
+        """An /a/ page with article markup (JSON-LD article, h1.pg-title, #article-content or an
+        older template's body): not a listing, author, home or programme page, nor a
+        bot-challenge or script-only shell."""
         if self.article_id() is None:
             return False
-        return bool(self.main_ld or self._TITLE(self.root)) or self.content is not None
+        return bool(self.main_ld or self._TITLE(self.root) or self.content is not None or self._legacy_body())
 
     def kind(self) -> str:
         """article, video, audio, gallery or live: see the module docstring for the signals."""
@@ -287,10 +306,10 @@ class PangeaArticle:
     def title(self) -> str:
         candidates = (
             _string(self.main_ld.get("headline")) or _string(self.main_ld.get("name")),
-            _text_of(next(iter(self._TITLE(self.root)), None)),
+            self._text(next(iter(self._TITLE(self.root)), None)),
             self.meta.get("og:title", ""),
         )
-        return next((t for t in map(processors.clean_text, candidates) if t), "")
+        return self._first_text(candidates)
 
     def summary(self) -> str:
         candidates = (
@@ -298,25 +317,26 @@ class PangeaArticle:
             self.meta.get("description"),
             _string(self.main_ld.get("description")),
         )
-        return next((t for t in map(processors.clean_text, candidates) if t), "")
+        return self._first_text(candidates)
 
     def authors(self) -> list[str]:
         names = _ld_names(self.main_ld.get("author"))
         if not any(names):
-            names = [_text_of(a) for a in self._BYLINES(self.root)]
+            names = [self._text(a) for a in self._BYLINES(self.root)]
         if not any(names):
             names = [self.meta.get("author", "")]
-        return processors.unique(n for n in map(processors.clean_text, names) if n)
+        return processors.unique(n for n in (self._clean(name) for name in names) if n)
 
     def section(self) -> str | None:
-        section = processors.clean_text(_string(self.main_ld.get("articleSection")))
-        return section or _text_of(next(iter(self._CATEGORY(self.root)), None)) or None
+        section = self._clean(_string(self.main_ld.get("articleSection")))
+        return section or self._text(next(iter(self._CATEGORY(self.root)), None)) or None
 
     def tags(self) -> list[str]:
         keywords = self.main_ld.get("keywords")
         sources = [self.meta.get("keywords"), self.meta.get("news_keywords")]
         sources += keywords if isinstance(keywords, list) else [keywords]
-        return processors.unique(tag for s in sources if isinstance(s, str) for tag in processors.split_tags(s))
+        tags = (tag for s in sources if isinstance(s, str) for tag in processors.split_tags(s, self.text_language))
+        return processors.unique(tags)
 
     def published_at(self) -> str | None:
         """JSON-LD datePublished (or uploadDate), else ``time[pubdate][datetime]``, as ISO UTC."""
@@ -335,14 +355,17 @@ class PangeaArticle:
     def visible_published_at(self) -> str | None:
         """The printed publication date (last resort: no time zone, taken as UTC)."""
         printed = self._PUBLISHED(self.root)[:1] or self._PRINTED_DATE(self.root)[:1]
-        return processors.parse_visible_date(_text_of(printed[0]), self.language()) if printed else None
+        return processors.parse_visible_date(self._text(printed[0]), self.text_language) if printed else None
 
     def dateline(self) -> str | None:
+        """``span.dateline`` of the body, else a dateline in the language's house style that
+        opens the first paragraph (left in its text: the page shows it there)."""
         for root in self.body_roots:
             for span in root.iterfind(".//span[@class]"):
                 if "dateline" in _classes(span):
-                    return processors.clean_dateline(span.xpath("string()")) or None
-        return None
+                    return processors.clean_dateline(span.xpath("string()"), self.text_language) or None
+        first = next((block["text"] for block in self.body() if block["type"] == "p"), "")
+        return processors.dateline_in_text(first, self.text_language)
 
     # --- Content --------------------------------------------------------------------------
 
@@ -356,7 +379,7 @@ class PangeaArticle:
     def sources(self) -> list[str]:
         """Agencies named by the attribution line (the last block that is one), else []."""
         for block in reversed(self.body()):
-            found = processors.parse_sources(block["text"])
+            found = processors.parse_sources(block["text"], self.text_language)
             if found:
                 return found
         return []
@@ -414,9 +437,18 @@ class PangeaArticle:
 
     # --- Helpers --------------------------------------------------------------------------
 
+    def _clean(self, text: str | None) -> str:
+        return processors.clean_text(text, self.text_language)
+
+    def _text(self, element: lxml.html.HtmlElement | None) -> str:
+        return self._clean(element.xpath("string()")) if element is not None else ""
+
+    def _first_text(self, candidates: Iterable[str | None]) -> str:
+        return next((t for t in map(self._clean, candidates) if t), "")
+
     def _block(self, kind: str, inner_html: str) -> dict | None:
-        html = processors.clean_html(_BLOCK_START.sub("<br><", inner_html))
-        text = processors.html_to_text(html)
+        html = processors.clean_html(_BLOCK_START.sub("<br><", inner_html), self.text_language)
+        text = processors.html_to_text(html, self.text_language)
         return {"type": kind, "text": text, "html": html} if text else None
 
     def _image(self, figure: lxml.html.HtmlElement, is_cover: bool) -> dict | None:
@@ -424,7 +456,7 @@ class PangeaArticle:
         if not sources:
             return None
         caption = self._CAPTION(figure)[:1] or self._FIGCAPTION(figure)[:1]
-        return self._image_record(sources[0], _text_of(caption[0]) if caption else "", is_cover)
+        return self._image_record(sources[0], self._text(caption[0]) if caption else "", is_cover)
 
     def _image_record(self, src: str, caption: str, is_cover: bool) -> dict | None:
         url = processors.absolute_url(self.url, src)
@@ -435,8 +467,9 @@ class PangeaArticle:
 
 def _walk(node: lxml.html.HtmlElement, figures: list) -> Iterator[tuple[str, str]]:
     """(block type, inner HTML) for every text block under ``node``, in page order. Text that
-    sits between blocks (old pages put it straight into .wsw) becomes a "p" block; inline
-    figures are appended to ``figures``."""
+    sits between blocks (old pages put it straight into .wsw) becomes "p" blocks, one per
+    paragraph (a blank line made of ``<br>`` pairs ends one); inline figures are appended to
+    ``figures``."""
     run = [escape(node.text or "", quote=False)]
     for child in node:
         tag = child.tag if isinstance(child.tag, str) else ""
@@ -460,7 +493,7 @@ def _walk(node: lxml.html.HtmlElement, figures: list) -> Iterator[tuple[str, str
 def _run_block(run: list[str]) -> Iterator[tuple[str, str]]:
     html = "".join(run)
     if html.strip():
-        yield "p", html
+        yield from (("p", paragraph) for paragraph in _BR_PAIR.split(html) if paragraph.strip())
 
 
 def _prepare(root: lxml.html.HtmlElement, url: str) -> None:

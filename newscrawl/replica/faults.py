@@ -568,7 +568,8 @@ _JS_SHELL = b"""<!DOCTYPE html>
 """
 # The article container's content ends before these (a full page, then an AMP page).
 _CONTAINER_ENDS = (b'\n</div>\n</div>\n</div>\n<div class="col-xs-12 col-sm-12 col-md-4', b"\n</div>\n</article>")
-_CONTAINER = b'<div class="wsw">\n'
+# The article container's start: the current template's, or an older one's.
+_CONTAINERS = (b'<div class="wsw">\n', b'<div class="wysiwyg">\n', b'<div class="article__text">\n')
 
 
 def _bot_challenge(hit: Hit) -> tuple[Reply, str]:
@@ -582,7 +583,7 @@ def _js_shell(hit: Hit) -> tuple[Reply, str]:
 
 def _empty_article(hit: Hit) -> tuple[Reply, str]:
     body = hit.reply.body
-    start = body.index(_CONTAINER) + len(_CONTAINER)
+    start = min(at + len(opener) for opener in _CONTAINERS if (at := body.find(opener)) >= 0)
     end = min(at for at in (body.find(marker, start) for marker in _CONTAINER_ENDS) if at >= 0)
     return replace(hit.reply, body=body[:start] + body[end:]), f"{end - start} bytes of content removed"
 

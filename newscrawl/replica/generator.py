@@ -52,6 +52,12 @@ scripted (in no profile)
     ``SCRIPTED_PAGE_SIZE`` teasers whose further pages a "load more" button's script fetches
     as HTML fragments (``/z/<id>/more?p=N``). ``scripted="all"``: every article is built so.
     The truth is the same as without the script.
+older templates
+    ``br_paragraphs``: paragraphs as loose text in the container, each followed by a blank line
+    made of ``<br />`` pairs, no ``<p>`` (pages from before the current templates); truth: one
+    ``p`` block per paragraph. ``legacy_wysiwyg``: no ``#article-content``, the body in
+    ``div.articleContent > div.wysiwyg``; ``legacy_article_text``: the body in
+    ``div.article__text``.
 republished (in no profile)
     ``ReplicaSite(republished=[id, ...])`` also serves each of those articles again under a
     new id (after the 404/410 ids) and slug, two days later, titled "…（重发）", its body
@@ -93,16 +99,16 @@ PROFILES: tuple[frozenset[str], ...] = tuple(
         "article jsonld author_person offset_plus8 dateline cover inline_figure h2 inline_markup spacers"
         " attribution messy_keywords entities",
         "article no_jsonld author_person offset_minus5 cover list blockquote promo_embed zero_width indent"
-        " old_slug br",
+        " old_slug br legacy_article_text",
         "video jsonld author_list offset_plus8 dateless_slug",
         "article jsonld author_organization offset_minus5 cover inline_figure uncaptioned_figure"
         " missing_image media_embed h3 broken_markup updated spacers attribution",
         "audio no_jsonld author_person offset_plus8 no_summary",
         "gallery jsonld author_person offset_minus5 cover",
         "live jsonld author_person offset_plus8 cover dateline",
-        "article jsonld no_author offset_minus5 no_cover widget_embed spacers attribution indent",
+        "article jsonld no_author offset_minus5 no_cover widget_embed spacers attribution indent br_paragraphs",
         "article jsonld author_list offset_plus8 cover dateline inline_markup list zero_width old_slug h2"
-        " messy_keywords",
+        " messy_keywords legacy_wysiwyg",
         "article no_jsonld author_person offset_minus5 cover entities blockquote br inline_figure"
         " broken_markup attribution no_summary",
     )

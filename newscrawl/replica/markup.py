@@ -158,8 +158,7 @@ def article_page(article: Article, site: Site, *, sections: dict[str, str], rela
 <div class="col-xs-12 col-sm-12 col-md-10 col-lg-10 pull-right">
 <div class="row">
 <div class="col-xs-12 col-sm-12 col-md-8 col-lg-8 pull-left bottom-offset content-offset">
-<div id="article-content" class="content-floated-wrap fb-quotable">
-<div class="wsw">
+{_container(article)}
 {_scripted_body(article) if "scripted" in article.variants else _body(article)}
 </div>
 </div>
@@ -171,6 +170,18 @@ def article_page(article: Article, site: Site, *, sections: dict[str, str], rela
 </div>"""
     return page(site, entry.title, body, head=_article_head(article, site), sections=sections,
                 body_class=f"pg-{entry.kind}", breaking=breaking, tail="</div>\n" if broken else "")
+
+
+# The body's container: the current template's, else an older template's (its variant).
+_CONTAINERS = {
+    "legacy_wysiwyg": '<div class="articleContent">\n<div class="wysiwyg">',
+    "legacy_article_text": '<div class="article-content-wrap">\n<div class="article__text">',
+}
+CURRENT_CONTAINER = '<div id="article-content" class="content-floated-wrap fb-quotable">\n<div class="wsw">'
+
+
+def _container(article: Article) -> str:
+    return next((_CONTAINERS[v] for v in sorted(article.variants & _CONTAINERS.keys())), CURRENT_CONTAINER)
 
 
 def _article_head(article: Article, site: Site) -> str:
@@ -366,6 +377,7 @@ class _Noise:
         self.zero_width = "zero_width" in variants
         self.indent = "indent" in variants
         self.broken = "broken_markup" in variants
+        self.loose = "br_paragraphs" in variants
 
     def text(self, value: str, position: int) -> str:
         escaped = escape(value, quote=self.entities)
@@ -443,6 +455,8 @@ def _inline(inline: Inline, noise: _Noise, position: int) -> str:
 
 def _block(block: Block, noise: _Noise, position: int) -> str:
     inner = _inner(block, noise, position)
+    if block.type == "p" and noise.loose:
+        return f"{inner}\n<br />\n<br />"
     if block.type == "p":
         stray = "</span>" if noise.broken and position == 0 else ""
         closing = "" if noise.broken and position == 1 else "</p>"

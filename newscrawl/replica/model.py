@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from newscrawl.languages import direction_of
 from newscrawl.sites import IMAGE_HOST
 
 _ATTRIBUTION = re.compile(r"本文依据了(?P<agencies>.+?)的报道")
@@ -158,6 +159,7 @@ class Article:
             "article_id": self.entry.article_id,
             "site": site,
             "language": language,
+            "direction": direction_of(language),
             "kind": self.entry.kind,
             "title": self.entry.title,
             "summary": self.entry.summary,

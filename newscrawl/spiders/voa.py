@@ -158,7 +158,7 @@ class VoaSpider(scrapy.Spider):
             yield from self.follow_articles(links, discovery.SITEMAP)
 
     def parse_html(self, response: Response) -> Iterator[scrapy.Request | ArticleItem]:
-        page = read_page(response)
+        page = read_page(response, self.site.language)
         if page.is_article():
             yield from self.parse_article(response, page)
         else:
@@ -247,7 +247,7 @@ class VoaSpider(scrapy.Spider):
     def parse_article(
         self, response: Response, page: PangeaArticle | None = None
     ) -> Iterator[scrapy.Request | ArticleItem]:
-        page = page or read_page(response)
+        page = page or read_page(response, self.site.language)
         fetched_at = datetime.now(timezone.utc)
         try:
             item = load_article(page, self.site, fetched_at, response.meta.get(FEED_PUBLISHED_AT))
@@ -337,9 +337,11 @@ def parse_flag(name: str, value: str) -> bool:
         raise ConfigurationError(f"-a {name}= takes true or false, got {value!r}") from None
 
 
-def read_page(response: Response) -> PangeaArticle:
-    """The page, decoded as the page itself says when the server names the wrong encoding."""
-    return PangeaArticle(decode_html(response.body, getattr(response, "encoding", None) or "utf-8"), response.url)
+def read_page(response: Response, language: str | None = None) -> PangeaArticle:
+    """The page, decoded as the page itself says when the server names the wrong encoding;
+    its text cleaned by the rules of ``language`` (the site's)."""
+    html = decode_html(response.body, getattr(response, "encoding", None) or "utf-8")
+    return PangeaArticle(html, response.url, language)
 
 
 def reason_slug(message: str) -> str:

@@ -149,3 +149,12 @@ def test_a_crawl_whose_sources_list_nothing_finishes_with_a_reason(replica, tmp_
     crawl = run_crawl(tmp_path, "-a", "start_urls=https://www.voachinese.com/api/no-such-feed", base_url=base_url)
     assert crawl.stats["finish_reason"] == "no_articles_found"
     assert "The crawl found a problem: no_articles_found" in crawl.log
+
+
+def test_old_template_pages_give_one_block_per_paragraph(full_crawl, replica):
+    site, _ = replica
+    old = [ident for ident in site.article_ids() if site.variants(ident) & {"br_paragraphs", "legacy_wysiwyg"}]
+    assert old
+    for ident in old:
+        body = full_crawl.item(ident)["body"]
+        assert len(body) > 1 and body == site.truth(ident)["body"], ident

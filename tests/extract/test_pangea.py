@@ -42,7 +42,7 @@ def article(body: str = "<p>正文。</p>", head: str = "", body_class: str = "p
 
 
 def load(html: str | bytes, feed_published_at: datetime | None = None, url: str = ARTICLE_URL):
-    return load_article(PangeaArticle(html, url), VOACHINESE, FETCHED_AT, feed_published_at)
+    return load_article(PangeaArticle(html, url, VOACHINESE.language), VOACHINESE, FETCHED_AT, feed_published_at)
 
 
 VIDEO_PLAYER = '<div class="c-mmp"><div class="c-mmp__player"><video src="https://v.example/a.mp4"></video></div></div>'

@@ -53,10 +53,12 @@ def test_mutated_article_pages_never_crash(page, edits, decoded):
 
 PRINTED_DATES = st.text(max_size=60) | st.builds(
     "{}年{}月{}日 {}:{}".format, *[st.integers(0, 10**12)] * 5
-) | st.builds("{} days ago".format, st.integers(0, 10**20))
+) | st.builds("{} days ago".format, st.integers(0, 10**20)) | st.builds(
+    "{} خرداد {} ساعت {}:{}".format, *[st.integers(0, 10**6)] * 4
+)
 
 
-@given(text=PRINTED_DATES, language=st.sampled_from([None, "zh-Hans", "zh-Hant", "en", "xx-Unknown", ""]))
+@given(text=PRINTED_DATES, language=st.sampled_from([None, "zh-Hans", "zh-Hant", "en", "xx-Unknown", "", "fa", "prs", "ps", "th", "bo", "tk"]))
 def test_any_printed_date_is_read_or_none(text, language):
     date = processors.parse_visible_date(text, language)
     assert date is None or ISO_UTC.fullmatch(date)

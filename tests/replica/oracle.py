@@ -49,9 +49,38 @@ def as_browser_shows(page: str) -> str:
     return page[:match.start()] + spacer.join(parts) + page[match.end():]
 
 
+# The body's container in the current template, then in older ones.
+CONTAINERS = ("#article-content .wsw", "div.wysiwyg", "div.article__text")
+BLOCK_TAGS = ("p", "h2", "h3", "blockquote", "ul", "ol", "div", "span")
+
+
+def paragraphs_from_loose_text(container) -> None:
+    """Older pages: text straight in the container, paragraphs ended by two ``<br />``. Each
+    such paragraph is wrapped in a ``<p>``, in place."""
+    if container.find("br") is None:
+        return
+    pieces, loose = [], escape(container.text or "", quote=False)
+    for child in list(container):
+        if child.tag in BLOCK_TAGS:
+            pieces += _wrapped(loose) + [child]
+            loose = escape(child.tail or "", quote=False)
+            child.tail = None
+        else:
+            loose += lxml_html.tostring(child, encoding="unicode")
+        container.remove(child)
+    container.text = None
+    container.extend(pieces + _wrapped(loose))
+
+
+def _wrapped(loose: str) -> list:
+    return [lxml_html.fragment_fromstring(f"<p>{part}</p>") for part in re.split(r"<br ?/?>\s*<br ?/?>", loose)
+            if part.strip()]
+
+
 def read(page: str) -> dict:
     root = lxml_html.fromstring(as_browser_shows(page))
-    wsw = root.cssselect("#article-content .wsw")[0]
+    wsw = next(found[0] for found in map(root.cssselect, CONTAINERS) if found)
+    paragraphs_from_loose_text(wsw)
     blocks, images, dateline = [], [], None
     for cover in root.cssselect(".cover-media figure"):
         images.append(_image(cover, is_cover=True))
@@ -76,6 +105,7 @@ def read(page: str) -> dict:
     return {
         "url": root.cssselect('link[rel="canonical"]')[0].get("href"),
         "language": root.get("lang"),
+        "direction": root.get("dir"),
         "kind": kind,
         "title": clean(root.cssselect("h1.pg-title")[0].text_content()),
         "summary": description[0].get("content") if description else "",
