@@ -220,6 +220,11 @@ class PangeaArticle:
         roots = roots or self._INTRO(self.root)[:1]
         return [r for r in roots if not any(a in roots for a in r.iterancestors())]
 
+    @property
+    def container(self) -> lxml.html.HtmlElement | None:
+        """Where the page keeps its body: ``#article-content``, else an older template's body."""
+        return self.content if self.content is not None else next(iter(self._legacy_body()), None)
+
     def _legacy_body(self) -> list[lxml.html.HtmlElement]:
         return next((found[:1] for found in (select(self.root) for select in self._LEGACY_BODY) if found), [])
 

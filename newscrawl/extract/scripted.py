@@ -38,7 +38,7 @@ def script_builds_article(page: PangeaArticle) -> str | None:
     """
     if _NOSCRIPT_NOTICE(page.root):
         return NOSCRIPT
-    if page.content is not None and _INLINE_CODE(page.content):
+    if page.container is not None and _INLINE_CODE(page.container):
         return SCRIPTED_CONTAINER
     # Video, audio and gallery pages may have no text: their JSON-LD alone is no sign.
     if page.main_ld and page.kind() in TEXT_KINDS and not page.body():

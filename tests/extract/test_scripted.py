@@ -29,7 +29,9 @@ def page(body: str, head: str = "", url: str = URL) -> PangeaArticle:
     (TITLE + '<div id="article-content"><div class="wsw"><script>render(DATA)</script></div></div>', "", SCRIPTED_CONTAINER),
     (TITLE + '<div id="article-content"><script type="module">import "./a.js"</script></div>', "", SCRIPTED_CONTAINER),
     ('<div id="article-content"><div class="wsw"></div></div>', LD, JSON_LD_WITHOUT_BODY),
-], ids=["noscript", "inline-script", "module-script", "json-ld"])
+    (TITLE + '<div class="article-content-wrap"><div class="article__text"><script>render(DATA)</script></div></div>',
+     "", SCRIPTED_CONTAINER),
+], ids=["noscript", "inline-script", "module-script", "json-ld", "older-template"])
 def test_signs_that_a_script_builds_the_article(body, head, sign):
     assert script_builds_article(page(body, head)) == sign
 
