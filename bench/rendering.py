@@ -183,7 +183,7 @@ def quarters(memory: list[tuple[float, float, float]]) -> list[tuple[float, floa
 
 
 def report(plain: dict[str, list[Run]], scripted: Run, command: str) -> str:
-    never, auto = plain["never"], plain["auto"]
+    never = plain["never"]
     rate = {mode: statistics.median(r.per_min for r in runs) for mode, runs in plain.items()}
     cpu = {mode: statistics.median(r.cpu_ms_per_item for r in runs) for mode, runs in plain.items()}
     lines = [

@@ -15,6 +15,7 @@ entry whose host or language no such source confirmed; ``note`` says what is unc
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import cache
