@@ -18,7 +18,7 @@ RUN --mount=type=secret,id=ca_certs --mount=type=secret,id=pip_conf \
     /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt
 
 FROM ${BASE}
-# Chromium renders JavaScript pages (NEWSCRAWL_RENDER_JS); git publishes the archive
+# Chromium renders JavaScript pages (NEWSCRAWL_RENDER); git publishes the archive
 # (NEWSCRAWL_ARCHIVE_GIT); tini as PID 1 forwards signals and reaps the browser's processes.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium git tini \
