@@ -33,7 +33,7 @@ from scrapy_redis import picklecompat
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from newscrawl.frontier import JSON_REQUESTS, FrontierKeys, redis_client  # noqa: E402
+from newscrawl.frontier.shared import JSON_REQUESTS, FrontierKeys, redis_client  # noqa: E402
 from newscrawl.replica import ReplicaSite, serve  # noqa: E402
 from newscrawl.spiders.voa import FEED_PUBLISHED_AT, VoaSpider  # noqa: E402
 from tests.servers import _admin, running_postgres, running_redis  # noqa: E402

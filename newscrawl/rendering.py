@@ -3,11 +3,12 @@
 ``auto`` (the default): every page is fetched over plain HTTP first; the spider asks for the
 browser (request meta ``newscrawl_render``) for a page that showed that a script builds it
 (see :mod:`newscrawl.extract.scripted`) or that the site registry names. ``always``: article
-pages too. ``never``: nothing is rendered. :class:`RenderingAddon` installs scrapy-playwright's
-download handler, which passes every other request to Scrapy's own HTTP handler and launches
-Chromium only when the first page needs it; :class:`RenderMiddleware` routes the requests.
+pages too. ``never``: nothing is rendered. :class:`RenderingAddon` installs
+:class:`RenderingDownloadHandler`, which is Scrapy's own HTTP handler until the first page
+needs the browser: only then are Playwright and scrapy-playwright imported
+(:mod:`newscrawl.browser`) and Chromium launched. :class:`RenderMiddleware` routes the requests.
 
-The browser fetches the page document and nothing else: :func:`abort_request` refuses
+The browser fetches the page document and nothing else: :func:`newscrawl.browser.abort_request` refuses
 every other request (scripts, styles, images, fonts, frames, XHR, a second navigation). What
 page routing cannot see is fenced off too. Chromium's resolver knows only the registered
 sites' hosts and loopback (:func:`host_resolver_rules`), which stops Chromium's own services.
@@ -27,16 +28,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
-from playwright.async_api import Request as BrowserRequest
+from typing import TYPE_CHECKING
+
 from scrapy import Request, Spider, signals
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
-from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from twisted.internet.defer import Deferred
 
 from newscrawl.errors import ConfigurationError
@@ -44,9 +44,14 @@ from newscrawl.middlewares import replay_origin
 from newscrawl.sites import SITES
 from newscrawl.urls import article_id, host_of
 
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+    from newscrawl.browser import BoundedPlaywrightHandler
+
 logger = logging.getLogger(__name__)
 
-PLAYWRIGHT_HANDLER = "newscrawl.rendering.BoundedPlaywrightHandler"
+RENDERING_HANDLER = f"{__name__}.RenderingDownloadHandler"
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Root (as everywhere here) needs --no-sandbox; the rest stops Chromium's own traffic. Not
 # --disable-features: a second one replaces the list Playwright passes instead of adding to it.
@@ -144,7 +149,7 @@ class RenderingConfig:
                 "executable_path": self.executable,
                 "args": [*CHROMIUM_ARGS, host_resolver_rules(self.hosts)],
             },
-            "PLAYWRIGHT_ABORT_REQUEST": f"{__name__}.abort_request",
+            "PLAYWRIGHT_ABORT_REQUEST": "newscrawl.browser.abort_request",
             "PLAYWRIGHT_MAX_CONTEXTS": self.max_contexts,
             # RenderMiddleware holds back what exceeds its slots, so that no request waits in
             # the handler for a page of a context: after a browser crash such a wait never ends.
@@ -171,34 +176,28 @@ def host_resolver_rules(hosts: Iterable[str]) -> str:
     return "--host-resolver-rules=MAP * ~NOTFOUND" + "".join(f", EXCLUDE {host}" for host in sorted(hosts))
 
 
-class BoundedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's handler, started lazily, with a bound on each rendering: twice
-    ``DOWNLOAD_TIMEOUT``. Its navigation timeout bounds a page that hangs, but not a request caught in the browser's
-    crash (one that waits for a context or page of the dead browser waits for ever)."""
+class RenderingDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP handler, which hands the requests meant for the browser (meta
+    ``playwright``) to :class:`newscrawl.browser.BoundedPlaywrightHandler`, built at the first."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.render_timeout = 2 * crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
-        self.start_lock = asyncio.Lock()
-
-    async def _maybe_launch_in_thread(self) -> None:
-        """Not at engine start: Playwright's driver (a Node process) starts with the first
-        rendering, so that a crawl that renders nothing pays nothing for it."""
+        self.crawler = crawler
+        self.browser: BoundedPlaywrightHandler | None = None
 
     async def download_request(self, request: Request) -> Response:
         if not request.meta.get("playwright"):
             return await super().download_request(request)
-        async with self.start_lock:
-            if getattr(self, "browser_provider", None) is None:
-                await self._launch()
-        try:
-            return await asyncio.wait_for(super().download_request(request), self.render_timeout)
-        except asyncio.TimeoutError:
-            raise RenderTimeout(f"rendering took more than {self.render_timeout:g} s") from None
+        if self.browser is None:
+            from newscrawl.browser import BoundedPlaywrightHandler  # Playwright's import: here, not in every crawl
 
+            self.browser = BoundedPlaywrightHandler.from_crawler(self.crawler)
+        return await self.browser.download_request(request)
 
-class RenderTimeout(PlaywrightError):
-    """A rendering that did not end in time (see :class:`BoundedPlaywrightHandler`)."""
+    async def close(self) -> None:
+        if self.browser is not None:
+            await self.browser.close()
+        await super().close()
 
 
 class RenderingAddon:
@@ -218,17 +217,7 @@ class RenderingAddon:
         for name, value in config.playwright_settings(settings.getfloat("DOWNLOAD_TIMEOUT")).items():
             settings.set(name, value, priority="addon")
         for scheme in ("http", "https"):
-            settings["DOWNLOAD_HANDLERS"].set(scheme, PLAYWRIGHT_HANDLER, priority="addon")
-
-
-def abort_request(request: BrowserRequest) -> bool:
-    """scrapy-playwright's ``PLAYWRIGHT_ABORT_REQUEST``: whether the browser must not make
-    ``request``. Only the page's first navigation, in the top frame, is made."""
-    try:
-        top_frame = request.frame.parent_frame is None and request.frame.url == "about:blank"
-    except PlaywrightError:  # a service worker's request has no frame
-        return True
-    return not (top_frame and request.is_navigation_request() and request.resource_type == "document")
+            settings["DOWNLOAD_HANDLERS"].set(scheme, RENDERING_HANDLER, priority="addon")
 
 
 def is_article_page(url: str) -> bool:
@@ -346,6 +335,8 @@ class RenderMiddleware:
     async def process_exception(self, request: Request, exception: Exception) -> Request | None:
         if not await self._done(request):
             return None
+        from newscrawl.browser import PlaywrightError  # loaded already: this request went to the browser
+
         self.failed += 1
         if not self.rendered and (
             self.failed >= self.config.max_startup_failures or not self.crawler.stats.get_value("playwright/browser_count")
@@ -403,6 +394,8 @@ class RenderMiddleware:
         context = request.meta.pop(RENDER_CONTEXT, None)
         if context is None:
             return False
+        from newscrawl.browser import PlaywrightError  # loaded already: this request went to the browser
+
         self.slots.release()
         self._count_restarts()
         last = self.contexts.give_back(context)

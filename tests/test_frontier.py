@@ -13,7 +13,7 @@ import pytest
 import scrapy
 from scrapy.utils.request import RequestFingerprinter, request_from_dict
 
-from newscrawl.frontier import (
+from newscrawl.frontier.shared import (
     JSON_REQUESTS, FrontierKeys, LeasedQueue, SharedDupeFilter, UnserializableRequest, redis_client, seed, status,
 )
 from newscrawl.spiders.voa import FEED_PUBLISHED_AT, VoaSpider

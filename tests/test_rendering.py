@@ -17,9 +17,10 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
+from newscrawl.browser import abort_request
 from newscrawl.errors import ConfigurationError
 from newscrawl.rendering import (
-    BROWSER_UNAVAILABLE, PLAYWRIGHT_HANDLER, RENDER, NotRendered, RenderingAddon, RenderMiddleware, abort_request,
+    BROWSER_UNAVAILABLE, RENDER, RENDERING_HANDLER, NotRendered, RenderingAddon, RenderMiddleware,
 )
 from newscrawl.sites import SITES
 
@@ -106,10 +107,10 @@ def test_the_addon_sets_up_scrapy_playwright_with_chromium(tmp_path, mode):
     chromium.write_text("#!/bin/sh\n")
     chromium.chmod(0o755)
     settings = addon_settings(NEWSCRAWL_RENDER=mode, NEWSCRAWL_CHROMIUM_PATH=str(chromium))
-    assert settings.getdict("DOWNLOAD_HANDLERS") == {"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER}
+    assert settings.getdict("DOWNLOAD_HANDLERS") == {"http": RENDERING_HANDLER, "https": RENDERING_HANDLER}
     assert settings["TWISTED_REACTOR"] == "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
     assert settings["PLAYWRIGHT_BROWSER_TYPE"] == "chromium"
-    assert settings["PLAYWRIGHT_ABORT_REQUEST"] == "newscrawl.rendering.abort_request"
+    assert settings["PLAYWRIGHT_ABORT_REQUEST"] == "newscrawl.browser.abort_request"
     assert settings.getint("PLAYWRIGHT_MAX_CONTEXTS") == 2
     assert settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT") == 8  # 2 contexts x 4 pages: no request waits in the handler
     assert settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT") == 30_000  # DOWNLOAD_TIMEOUT

@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-from datasketch import MinHashLSH
 from rensa import RMinHash
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -71,6 +70,8 @@ DAYS = 30  # NEWSCRAWL_NEAR_DUPLICATE_DAYS
 # one costs more than a false one. At the default threshold LSH then returns 95% of the pairs
 # right at 0.8, 99.4% of those at 0.85, 6% of those at 0.5.
 LSH_WEIGHTS = (0.05, 0.95)
+# datasketch's layout for the default threshold (tests check it), so that a crawl need not import it.
+KNOWN_LAYOUTS = {THRESHOLD: (16, 8)}
 STATS_PREFIX = "newscrawl/near_duplicates"
 BYTE_ORDER = "<"  # of stored signatures, whatever the machine
 RENSA_SEED = 5
@@ -189,6 +190,10 @@ def band_layout(threshold: float) -> tuple[int, int]:
     >>> band_layout(0.8)
     (16, 8)
     """
+    if threshold in KNOWN_LAYOUTS:
+        return KNOWN_LAYOUTS[threshold]
+    from datasketch import MinHashLSH  # with SciPy, 0.7 s to import: only for a threshold not in KNOWN_LAYOUTS
+
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
     return lsh.b, lsh.r
 

@@ -20,7 +20,6 @@ from scrapy.settings import BaseSettings
 from newscrawl.datadir import data_dir
 from newscrawl.errors import ConfigurationError
 from newscrawl.store.base import ArticleStore, SaveResult, StoredArticle, StoredSignature, StoreError
-from newscrawl.store.postgres import PostgresStore
 from newscrawl.store.sqlite import SQLiteStore
 from newscrawl.store.writer import InlineStoreWriter, StoreWriter
 
@@ -52,6 +51,8 @@ def open_store(
         raise ConfigurationError(
             f"NEWSCRAWL_DATABASE_URL must be a postgresql:// URL, or empty for SQLite; got {scheme or 'no'} scheme"
         )
+    from newscrawl.store.postgres import PostgresStore  # psycopg: imported by the crawls that use it
+
     return PostgresStore(database_url, pool_size)
 
 

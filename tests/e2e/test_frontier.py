@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from scrapy.utils.project import get_project_settings
 
-from newscrawl import frontier
+from newscrawl.frontier import shared as frontier
 from newscrawl.replica import ReplicaSite, serve
 from tests.crawling import CRAWL_TIMEOUT, REPO, Crawl, crawl_command, crawl_result
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import shutil
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 
@@ -21,7 +22,9 @@ import pytest
 from newscrawl.rendering import BROWSER_UNAVAILABLE
 from newscrawl.replica import FaultPlan, ReplicaSite, serve
 from newscrawl.replica.pages import SCRIPTED_PAGE_SIZE
-from tests.crawling import COMPARED_FIELDS, SEED_DOCUMENT, extracted, run_crawl
+from tests.crawling import (
+    COMPARED_FIELDS, CRAWL_TIMEOUT, REPO, SEED_DOCUMENT, crawl_command, crawl_result, extracted, run_crawl,
+)
 
 RENDER = {"NEWSCRAWL_RENDER": "always"}
 PAGES_PER_CONTEXT = 5  # small, so that the crawl recycles contexts
@@ -229,12 +232,21 @@ def test_the_script_loaded_listing_reaches_every_article_of_its_section(scripted
     assert crawl.stat("newscrawl/render/rendered") == len(site.scripted_ids())
 
 
-def test_a_crawl_that_needs_no_browser_never_launches_it(replica, tmp_path):
+def test_a_crawl_that_needs_no_browser_never_launches_it_nor_imports_playwright_or_redis(replica, tmp_path):
+    """Playwright (and, without NEWSCRAWL_REDIS_URL, the shared frontier's Redis) cost a crawl
+    that does not use them nothing, not even their import."""
     _, base_url = replica
-    crawl = run_crawl(tmp_path, base_url=base_url)
+    command = crawl_command(tmp_path, base_url=base_url)
+    done = subprocess.run([command[0], "-X", "importtime", *command[1:]], cwd=REPO, capture_output=True, text=True,
+                          timeout=CRAWL_TIMEOUT)
+    crawl = crawl_result(tmp_path, done.returncode, done.stderr)
     assert crawl.stats["finish_reason"] == "finished" and crawl.items
     assert "playwright/browser_count" not in crawl.stats
     assert not [item for item in crawl.items if item["rendered"]]
+    imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "scrapy.core.downloader.handlers.http11" in imported  # the import times were read
+    unused = ("playwright", "scrapy_playwright", "redis", "scrapy_redis")
+    assert not {name for name in imported if name.split(".")[0] in unused}
 
 
 def test_never_leaves_script_built_pages_as_failures(scripted_replica, tmp_path):

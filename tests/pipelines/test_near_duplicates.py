@@ -19,11 +19,15 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.errors import ConfigurationError
 from newscrawl.pipelines.near_duplicates import (
+    KNOWN_LAYOUTS,
+    LSH_WEIGHTS,
+    NUM_PERM,
     THRESHOLD,
     NearDuplicateIndex,
     NearDuplicatePipeline,
     Verdict,
     band_keys,
+    band_layout,
     from_bytes,
     signature,
     to_bytes,
@@ -359,3 +363,11 @@ def test_the_next_crawl_finds_the_stored_signatures(crawled):
     _, (_, (items, crawl_stats)) = crawled
     assert items["7900004"]["duplicate_of"] == "7900002"
     assert crawl_stats["newscrawl/near_duplicates"] == 1
+
+
+@pytest.mark.parametrize("threshold", [*KNOWN_LAYOUTS, 0.7])
+def test_the_band_layout_is_datasketchs(threshold):
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
+    assert band_layout(threshold) == (lsh.b, lsh.r)

@@ -1,9 +1,5 @@
-"""The shared frontier of a crawl on several machines: scrapy-redis's scheduler and dupe filter
-on one Redis server, switched on by ``NEWSCRAWL_REDIS_URL``.
-
-    python -m newscrawl.frontier seed --site voachinese [URL ...]   # the site's sources, or URLs
-    scrapy crawl voa -s NEWSCRAWL_REDIS_URL=redis://host:6379/0     # any number of workers
-    python -m newscrawl.frontier status --site voachinese           # queue, in flight, seen
+"""The shared frontier's parts on Redis (see :mod:`newscrawl.frontier`): scrapy-redis's
+scheduler, queue and dupe filter, imported only by a crawl that has ``NEWSCRAWL_REDIS_URL``.
 
 Where scrapy-redis 0.9.1 falls short, its classes are extended here, not replaced:
 
@@ -25,13 +21,11 @@ Where scrapy-redis 0.9.1 falls short, its classes are extended here, not replace
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import logging
 import os
 import socket
-import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -52,7 +46,6 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
 from newscrawl.errors import ConfigurationError, NewscrawlError
-from newscrawl.store import POSTGRES_SCHEMES
 from newscrawl.urls import article_id
 
 logger = logging.getLogger(__name__)
@@ -198,34 +191,6 @@ class FrontierConfig:
         if config.lease <= 0:
             raise ConfigurationError("NEWSCRAWL_REDIS_LEASE must be more than 0 seconds")
         return config
-
-
-def enabled(settings: BaseSettings) -> bool:
-    return bool(settings.get("NEWSCRAWL_REDIS_URL"))
-
-
-class FrontierAddon:
-    """With ``NEWSCRAWL_REDIS_URL`` set, the crawl's scheduler and dupe filter are the shared
-    ones on Redis; without it, nothing changes."""
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        if not enabled(settings):
-            return
-        require_shared_store(settings)
-        # Project priority, not the add-on's: settings.py names the single-process scheduler.
-        # SharedScheduler builds its own dupe filter (DUPEFILTER_CLASS is not read).
-        settings.set("SCHEDULER", f"{__name__}.SharedScheduler", priority="project")
-
-
-def require_shared_store(settings: BaseSettings) -> None:
-    """Workers on several machines need one store: a SQLite file is one machine's."""
-    url = settings.get("NEWSCRAWL_DATABASE_URL") or os.environ.get("NEWSCRAWL_DATABASE_URL") or ""
-    if url.split(":", 1)[0] not in POSTGRES_SCHEMES:
-        raise ConfigurationError(
-            "NEWSCRAWL_REDIS_URL makes this a distributed crawl, whose workers must share one "
-            "PostgreSQL store: set NEWSCRAWL_DATABASE_URL=postgresql://... (a SQLite file is "
-            "refused: each machine would keep its own, and articles would be missed or stored twice)"
-        )
 
 
 # --- The queue with in-flight requests and leases -----------------------------------------------
@@ -417,7 +382,7 @@ class SharedScheduler(Scheduler):
         return len(self.queue) == 0 and not any(self.server.hlen(keys.in_flight(w)) for w in workers)
 
 
-# --- The command line -------------------------------------------------------------------------
+# --- Seeding and status -----------------------------------------------------------------------
 
 def _spider(site: str, urls: list[str]):
     from newscrawl.spiders.voa import VoaSpider
@@ -454,37 +419,3 @@ def status(redis_url: str, site: str) -> dict:
         "seen_other_requests": server.scard(keys.seen_requests),
         "redis_used_memory": server.info("memory")["used_memory"],
     }
-
-
-def _common_options(defaults: bool) -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--redis-url", help="default: NEWSCRAWL_REDIS_URL",
-                        default=os.environ.get("NEWSCRAWL_REDIS_URL") if defaults else argparse.SUPPRESS)
-    common.add_argument("--site", default="voachinese" if defaults else argparse.SUPPRESS)
-    return common
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newscrawl.frontier", description=__doc__.split("\n\n")[0],
-                                     parents=[_common_options(defaults=True)])
-    commands = parser.add_subparsers(dest="command", required=True)
-    # Given after the command too; only the main parser sets defaults, so they do not undo it.
-    seeding = commands.add_parser("seed", parents=[_common_options(defaults=False)],
-                                  help="queue the site's sources (feeds, sitemaps, sections) or the URLs")
-    seeding.add_argument("urls", nargs="*")
-    seeding.add_argument("--new-run", action="store_true", help="forget what earlier runs saw first")
-    commands.add_parser("status", parents=[_common_options(defaults=False)],
-                        help="print the shared frontier's state as JSON")
-    args = parser.parse_args(argv)
-    if not args.redis_url:
-        parser.error("no Redis: give --redis-url or set NEWSCRAWL_REDIS_URL")
-    if args.command == "seed":
-        count = seed(args.redis_url, args.site, args.urls, args.new_run)
-        print(f"queued {count} requests for {args.site}")
-    else:
-        print(json.dumps(status(args.redis_url, args.site), indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
