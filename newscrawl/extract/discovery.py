@@ -19,7 +19,7 @@ from parsel import Selector
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from newscrawl.errors import NewscrawlError
-from newscrawl.processors import absolute_url
+from newscrawl.processors import absolute_url, parse_visible_date
 from newscrawl.urls import article_id
 
 FEED = "feed"
@@ -39,6 +39,10 @@ _ROOT_TAG = re.compile(rb"<(?:[\w-]+:)?(rss|feed|urlset|sitemapindex|rdf:RDF|htm
 _CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _FEED_PATH = re.compile(r"^/api/[\w$-]*$")  # Pangea's RSS feeds: /api/, /api/zmpqyeq_qm
+# What an href needs to resolve to an article URL, a path ending in <id>.html, tested before
+# resolving it: most links of a page (navigation, share links) are not to articles, and
+# resolving is the costly part.
+_ARTICLE_HREF = re.compile(r"^[^?#]*\d\.html(?:[?#]|\s*$)")
 _PAGE_PARAM = re.compile(r"[?&]p=(\d{1,9})(?!\d)")  # longer numbers are no page (int() refuses 4,300 digits)
 
 
@@ -228,17 +232,19 @@ def sitemap_links(body: bytes) -> tuple[str, list[Link]]:
     return sitemap.type, links
 
 
-def listing(selector: Selector, page_url: str) -> Listing:
+def listing(selector: Selector, page_url: str, language: str | None = None) -> Listing:
     """Links of a section listing, home page or feed directory: articles (with their listed
-    date), the "load more" page, other sections (navigation) and feeds, advertised in the head
-    (``<link rel="alternate">``) or linked (``/api/...``)."""
+    date, printed in the site's ``language``), the "load more" page, other sections
+    (navigation) and feeds, advertised in the head (``<link rel="alternate">``) or linked
+    (``/api/...``)."""
     articles: dict[str, Link] = {}
     for anchor in selector.css("a[href]"):
         # Not anchor.attrib: it reads every attribute, and lxml raises on a control character
         # in any attribute's name.
-        url = absolute_url(page_url, anchor.root.get("href"))
+        href = anchor.root.get("href")
+        url = absolute_url(page_url, href) if _ARTICLE_HREF.search(href) else ""
         if article_id(url) and url not in articles:
-            articles[url] = Link(url, _listed_date(anchor))
+            articles[url] = Link(url, _listed_date(anchor, language))
     hrefs = _absolute_urls(page_url, selector.css("a::attr(href)").getall())
     advertised = _absolute_urls(page_url, selector.css('link[rel=alternate][type*="xml"]::attr(href)').getall())
     return Listing(
@@ -260,7 +266,8 @@ def article_links(root: lxml.etree._Element, page_url: str) -> list[Link]:
     """
     found: dict[str, Link] = {}
     for anchor in root.iter("a"):
-        url = absolute_url(page_url, anchor.get("href") or "")
+        href = anchor.get("href") or ""
+        url = absolute_url(page_url, href) if _ARTICLE_HREF.search(href) else ""
         if url and url not in found and article_id(url):
             found[url] = Link(url)
     return list(found.values())
@@ -270,9 +277,10 @@ def _absolute_urls(page_url: str, links: list[str]) -> list[str]:
     return [url for url in (absolute_url(page_url, link) for link in links) if url]
 
 
-def _listed_date(anchor: Selector) -> datetime | None:
+def _listed_date(anchor: Selector, language: str | None) -> datetime | None:
     container = anchor.xpath("ancestor::*[contains(@class, 'media-block')][1]")
-    return parse_date(container.css(".date::text").get()) if container else None
+    printed = container.css(".date::text").get() if container else None
+    return parse_date(printed) or parse_date(parse_visible_date(printed, language))
 
 
 def _load_more_endpoint(selector: Selector, page_url: str) -> str | None:

@@ -82,7 +82,7 @@ class VoaSpider(scrapy.Spider):
                 f"{', '.join(offsite)}; use real site URLs and -a base_url=... to replay from a copy"
             )
         self.render = render_mode(render) if render else ""
-        self.render_mode = AUTO
+        self.render_mode = self.render or AUTO  # from_crawler reads NEWSCRAWL_RENDER, which -a render= sets
         self.requested_ids: set[str] = set()
         self.store: ArticleStore | None = None
 
@@ -165,7 +165,7 @@ class VoaSpider(scrapy.Spider):
             yield from self.parse_listing(response, page)
 
     def parse_listing(self, response: Response, page: PangeaArticle) -> Iterator[scrapy.Request]:
-        found = discovery.listing(Selector(root=page.root), response.url)
+        found = discovery.listing(Selector(root=page.root), response.url, self.site.language)
         if not found.articles and (request := self.render_again(response, scripted.script_builds_listing(page))):
             yield request
             return

@@ -130,3 +130,15 @@ def test_the_feed_directory_lists_every_feed(svoboda_replica):
 )
 def test_pangea_feed_links_are_told_by_their_path(url, is_feed):
     assert discovery.is_feed_url(url) is is_feed
+
+
+@pytest.mark.parametrize(
+    ("language", "printed", "day"),
+    [("en", "February 18, 2025", "2025-02-18"), ("ru", "18 февраля 2025", "2025-02-18"),
+     ("zh-Hans", "2025年2月18日", "2025-02-18"), ("fa", "۳۰ بهمن ۱۴۰۳", "2025-02-18"), ("en", "", None)],
+)
+def test_listed_dates_are_read_in_the_sites_language(language, printed, day):
+    teaser = f'<div class="media-block"><span class="date">{printed}</span><a href="{ARTICLE}">x</a></div>'
+    html = f"<html><body>{teaser}</body></html>"
+    found = discovery.listing(HtmlResponse(LISTING_URL, body=html.encode()).selector, LISTING_URL, language)
+    assert [link.date and link.date.date().isoformat() for link in found.articles] == [day]
