@@ -46,12 +46,14 @@ class Crawl:
 
 
 def crawls() -> list[Crawl]:
-    """The three crawls, ceiling first: fetch-only, full without images, full."""
+    """The crawls, ceiling first: fetch-only, full without images, fetch-only with the images
+    fetched too (the ceiling of a crawl that fetches them), full."""
     pipelines = get_project_settings().getdict("ITEM_PIPELINES")
     without_images = {path: order for path, order in pipelines.items() if path != IMAGES_PIPELINE}
     return [
         Crawl("fetch_only", ("runspider", "bench/fetch_only.py"), "newscrawl/articles/fetched"),
         Crawl("full_no_images", ("crawl", "voa"), "item_scraped_count", (("ITEM_PIPELINES", json.dumps(without_images)),)),
+        Crawl("fetch_images", ("runspider", "bench/fetch_only.py", "-a", "images=true"), "newscrawl/articles/fetched"),
         Crawl("full", ("crawl", "voa"), "item_scraped_count"),
     ]
 

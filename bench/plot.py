@@ -13,7 +13,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - after the backend is chosen
 
-LABELS = {"fetch_only": "fetch-only (ceiling)", "full_no_images": "full, no images", "full": "full, with images"}
+LABELS = {"fetch_only": "fetch-only (ceiling)", "full_no_images": "full, no images",
+          "fetch_images": "fetch-only, images too", "full": "full, with images"}
 PLOTS = {  # file suffix -> (field, y label, title)
     "throughput": ("articles_per_min", "articles per minute", "throughput"),
     "memory": ("peak_rss_mib", "peak RSS of the crawl process (MiB)", "peak memory"),
