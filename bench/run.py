@@ -206,15 +206,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"working in {workdir}", flush=True)
     pages = save_pages(args.sizes[0], args.pages, workdir / "pages.jsonl")
     extraction = extract_all(workdir / "pages.jsonl", args.repeat)
-    crawled = crawl_all(args.sizes, workdir)
-    small = args.sizes[0]
+    small = args.sizes[0]  # the stages first: the crawls take longest
     staged = stages("--size", str(small), "--pages", str(min(small, 1000)))
     scaling = [stages("--near-duplicates", "--size", str(n), "--clusters", str(args.clusters)) for n in args.near_duplicate_sizes]
     print(f"stages at N={small}: {staged['cpu_ms_per_article']}; near-duplicates: {scaling}", flush=True)
+    crawled = crawl_all(args.sizes, workdir)
     results = {
         "date": date,
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}, Scrapy {scrapy.__version__},"
-        f" load average {load:.2f} at start, {os.getloadavg()[0]:.2f} at the end (a machine shared with other work)",
+        f" load average {load:.2f} at start, {os.getloadavg()[0]:.2f} at the end",
         "download_settings": crawls.DOWNLOAD_SETTINGS,
         "sizes": args.sizes,
         "crawls": crawled,

@@ -112,6 +112,7 @@ def run_stages(pages: list, workdir: Path) -> dict:
         page.fields()
         extracted = clock()
         item = load_article(read_page(response), site, fetched_at)
+        item["rendered"] = False  # as the spider says of a page fetched over plain HTTP
         loaded = clock()
         spent["extraction"] += extracted - started
         spent["loader"] += (loaded - extracted) - (extracted - started)
