@@ -45,14 +45,19 @@ class Crawl:
     settings: tuple[tuple[str, str], ...] = ()
 
 
+def pipelines_without(*names: str) -> tuple[tuple[str, str], ...]:
+    """The crawl setting ITEM_PIPELINES: the project's, without those whose path names one of ``names``."""
+    kept = {path: order for path, order in get_project_settings().getdict("ITEM_PIPELINES").items()
+            if not any(name in path for name in names)}
+    return (("ITEM_PIPELINES", json.dumps(kept)),)
+
+
 def crawls() -> list[Crawl]:
     """The crawls, ceiling first: fetch-only, full without images, fetch-only with the images
     fetched too (the ceiling of a crawl that fetches them), full."""
-    pipelines = get_project_settings().getdict("ITEM_PIPELINES")
-    without_images = {path: order for path, order in pipelines.items() if path != IMAGES_PIPELINE}
     return [
         Crawl("fetch_only", ("runspider", "bench/fetch_only.py"), "newscrawl/articles/fetched"),
-        Crawl("full_no_images", ("crawl", "voa"), "item_scraped_count", (("ITEM_PIPELINES", json.dumps(without_images)),)),
+        Crawl("full_no_images", ("crawl", "voa"), "item_scraped_count", pipelines_without(IMAGES_PIPELINE)),
         Crawl("fetch_images", ("runspider", "bench/fetch_only.py", "-a", "images=true"), "newscrawl/articles/fetched"),
         Crawl("full", ("crawl", "voa"), "item_scraped_count"),
     ]

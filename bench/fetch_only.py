@@ -39,6 +39,7 @@ class FetchOnlySpider(VoaSpider):
     def from_crawler(cls, crawler, *args, **kwargs) -> FetchOnlySpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        spider.image_width = crawler.settings.getint("NEWSCRAWL_IMAGE_WIDTH")
         return spider
 
     def parse_article(self, response: Response, page: PangeaArticle | None = None) -> Iterator[None]:
@@ -51,8 +52,7 @@ class FetchOnlySpider(VoaSpider):
         return iter(())
 
     async def fetch_image(self, url: str) -> None:
-        width = self.settings.getint("NEWSCRAWL_IMAGE_WIDTH")
-        request = Request(image_rendition_url(url, width), meta={"give_up_log_level": "WARNING"})
+        request = Request(image_rendition_url(url, self.image_width), meta={"give_up_log_level": "WARNING"})
         try:
             await self.crawler.engine.download_async(request)
         except Exception:  # noqa: BLE001 - counted, as the images pipeline records a lost image

@@ -47,7 +47,7 @@ from scrapy.utils.project import get_project_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.crawls import DOWNLOAD_SETTINGS, IMAGES_PIPELINE, REPO, wait_measured  # noqa: E402
+from bench.crawls import DOWNLOAD_SETTINGS, IMAGES_PIPELINE, REPO, pipelines_without, wait_measured  # noqa: E402
 
 SAMPLE_SECONDS = 0.5
 RESULTS = REPO / "bench" / "results"
@@ -134,10 +134,9 @@ def replica(size: int, scripted: str) -> tuple[subprocess.Popen, str]:
 def crawl(base_url: str, mode: str, workdir: Path, profile: Path | None = None) -> Run:
     """One crawl in ``mode``; under cProfile, writing its stats to ``profile``, when given."""
     workdir.mkdir(parents=True)
-    pipelines = get_project_settings().getdict("ITEM_PIPELINES")
     settings = {
         **DOWNLOAD_SETTINGS,
-        "ITEM_PIPELINES": json.dumps({path: order for path, order in pipelines.items() if path != IMAGES_PIPELINE}),
+        **dict(pipelines_without(IMAGES_PIPELINE)),
         "NEWSCRAWL_DATA_DIR": str(workdir / "data"),
         "NEWSCRAWL_STATS_FILE": str(workdir / "stats.json"),
         "LOG_FILE": str(workdir / "crawl.log"),

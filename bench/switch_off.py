@@ -24,26 +24,18 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
 
-from scrapy.utils.project import get_project_settings  # noqa: E402 - the project must be importable first
-
-from bench.crawls import Crawl, crawls, run_crawl  # noqa: E402
-
-
-def without(*pipelines: str) -> tuple[tuple[str, str], ...]:
-    """The ITEM_PIPELINES setting without those whose path names one of ``pipelines``."""
-    kept = {path: order for path, order in get_project_settings().getdict("ITEM_PIPELINES").items()
-            if not any(name in path for name in pipelines)}
-    return (("ITEM_PIPELINES", json.dumps(kept)),)
+from bench.crawls import IMAGES_PIPELINE, Crawl, crawls, pipelines_without, run_crawl  # noqa: E402 - the project first
 
 
 def variants() -> list[Crawl]:
-    ceiling = next(c for c in crawls() if c.name == "fetch_only")
+    benchmark = {crawl.name: crawl for crawl in crawls()}
     voa = ("crawl", "voa")
     return [
-        ceiling,
+        benchmark["fetch_only"],
         Crawl("no_pipelines", voa, "item_scraped_count", (("ITEM_PIPELINES", "{}"),)),
-        Crawl("no_images_no_near_duplicates", voa, "item_scraped_count", without("images", "near_duplicates")),
-        Crawl("full_no_images", voa, "item_scraped_count", without("images")),
+        Crawl("no_images_no_near_duplicates", voa, "item_scraped_count",
+              pipelines_without(IMAGES_PIPELINE, "near_duplicates")),
+        benchmark["full_no_images"],
     ]
 
 

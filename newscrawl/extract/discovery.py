@@ -241,8 +241,7 @@ def listing(selector: Selector, page_url: str, language: str | None = None) -> L
     for anchor in selector.css("a[href]"):
         # Not anchor.attrib: it reads every attribute, and lxml raises on a control character
         # in any attribute's name.
-        href = anchor.root.get("href")
-        url = absolute_url(page_url, href) if _ARTICLE_HREF.search(href) else ""
+        url = _possible_article_url(page_url, anchor.root.get("href"))
         if article_id(url) and url not in articles:
             articles[url] = Link(url, _listed_date(anchor, language))
     hrefs = _absolute_urls(page_url, selector.css("a::attr(href)").getall())
@@ -266,11 +265,15 @@ def article_links(root: lxml.etree._Element, page_url: str) -> list[Link]:
     """
     found: dict[str, Link] = {}
     for anchor in root.iter("a"):
-        href = anchor.get("href") or ""
-        url = absolute_url(page_url, href) if _ARTICLE_HREF.search(href) else ""
+        url = _possible_article_url(page_url, anchor.get("href") or "")
         if url and url not in found and article_id(url):
             found[url] = Link(url)
     return list(found.values())
+
+
+def _possible_article_url(page_url: str, href: str) -> str:
+    """``href`` resolved, if it can name an article; else "" (without resolving it)."""
+    return absolute_url(page_url, href) if _ARTICLE_HREF.search(href) else ""
 
 
 def _absolute_urls(page_url: str, links: list[str]) -> list[str]:
